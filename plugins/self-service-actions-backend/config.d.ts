@@ -1,0 +1,74 @@
+import { HumanDuration } from '@backstage/types';
+
+export interface Config {
+  /** Self-service actions: what developers may run from entity pages. */
+  selfServiceActions?: {
+    /** Users and groups (entity refs) who may see and run everything and see every run. */
+    admins?: string[];
+    /** Visibility of actions that do not set their own. Default: public. */
+    defaultVisibility?: 'public' | 'private';
+    reportToken?: {
+      /** How long a run's report token stays valid while the run is in progress. Default: 1 day. */
+      ttl?: HumanDuration | string;
+      /** How long a run may stay pending approval before it is terminated. Default: 30 days. */
+      maxPendingApproval?: HumanDuration | string;
+    };
+    report?: {
+      /** Largest accepted request body, in bytes. Default: 1048576 (1 MiB). */
+      maxBodyBytes?: number;
+      /** Log lines kept per step; older lines are dropped. Default: 1000. */
+      maxLogLinesPerStep?: number;
+      /** Steps a run may hold. Default: 100. */
+      maxSteps?: number;
+    };
+    /** How often the expiry sweep runs. Default: 1 minute. */
+    sweepFrequency?: HumanDuration | string;
+    webhook?: {
+      /** How long the immediate answer to a webhook is awaited. Default: 10 seconds. */
+      timeout?: HumanDuration | string;
+    };
+    /** The actions on offer. */
+    actions?: Array<{
+      /** Unique and stable, lower-case letters, digits and dashes. */
+      id: string;
+      name: string;
+      type: 'Day2' | 'Create' | 'Delete';
+      /** A name from the icon set, or a data: or https: URL. */
+      icon: string;
+      status: 'Active' | 'Draft';
+      description?: string;
+      /** User or group entity ref. */
+      owner: string;
+      visibility?: 'public' | 'private';
+      /** Who sees every run of the action. */
+      resultsVisibleTo?: string[];
+      /** Who may run it; '*' means any signed-in user. */
+      allowedPeople?: string[];
+      /** Let the owners of the target entity run it. */
+      allowEntityOwners?: boolean;
+      /** Application | Service | Resource | { kind, type }. No value: a global action. */
+      appliesTo?: Array<string | { kind: string; type?: string }>;
+      /** JSON Schema (draft-07) of the form, or a configure8-style list of inputs. */
+      userInputs?: object | object[];
+      /** RJSF uiSchema. */
+      uiSchema?: object;
+      method: {
+        type: 'Webhook';
+        httpMethod?: 'POST';
+        url: string;
+        queryParameters?: { [name: string]: string };
+        /**
+         * Header values often hold credentials.
+         * @deepVisibility secret
+         */
+        headers?: { [name: string]: string };
+        /** Template of the body; default: the standard envelope. */
+        payload?: object;
+        /** Root key for the report token when no template places it. Default: reportToken. */
+        reportTokenKey?: string;
+        /** Overrides webhook.timeout for this action. */
+        timeout?: HumanDuration | string;
+      };
+    }>;
+  };
+}

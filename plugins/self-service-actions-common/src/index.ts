@@ -1,0 +1,9 @@
+/**
+ * Types, statuses and schemas shared by the self-service actions plugins.
+ *
+ * @packageDocumentation
+ */
+export * from './json';
+export * from './types';
+export * from './reportSchema';
+export * from './icons';

@@ -1,0 +1,149 @@
+import { JsonObject, JsonValue } from './json';
+
+/** The kinds of action a portal offers. */
+export type ActionType = 'Day2' | 'Create' | 'Delete';
+
+/** All action types, in display order. */
+export const ACTION_TYPES: readonly ActionType[] = ['Day2', 'Create', 'Delete'];
+
+/** Whether an action may be run (`Draft` actions are visible to owners but cannot run). */
+export type ActionStatus = 'Active' | 'Draft';
+
+/** Who sees an action by default. */
+export type ActionVisibility = 'public' | 'private';
+
+/** The status of a run or one of its steps. */
+export type RunStatus =
+  | 'inprogress'
+  | 'pending-approval'
+  | 'complete'
+  | 'failed'
+  | 'terminated'
+  | 'rejected';
+
+/** Every run status. */
+export const RUN_STATUSES: readonly RunStatus[] = [
+  'inprogress',
+  'pending-approval',
+  'complete',
+  'failed',
+  'terminated',
+  'rejected',
+];
+
+/** Statuses after which a run never changes again. */
+export const FINAL_RUN_STATUSES: readonly RunStatus[] = [
+  'complete',
+  'failed',
+  'terminated',
+  'rejected',
+];
+
+/** True when a run (or step) in this status can no longer change. */
+export function isFinalStatus(status: RunStatus): boolean {
+  return FINAL_RUN_STATUSES.includes(status);
+}
+
+/**
+ * Which entities an action applies to: a shorthand (`Application` = System,
+ * `Service` = Component of type service, `Resource` = Resource) or a kind/type pair.
+ */
+export type AppliesTo =
+  | 'Application'
+  | 'Service'
+  | 'Resource'
+  | { kind: string; type?: string };
+
+/** The definition of an action as the API shows it: no secrets, no header values. */
+export interface PublicActionDefinition {
+  id: string;
+  name: string;
+  type: ActionType;
+  icon: string;
+  status: ActionStatus;
+  description?: string;
+  owner: string;
+  visibility: ActionVisibility;
+  appliesTo?: AppliesTo[];
+  /** JSON Schema (draft-07) of the form. */
+  userInputs: JsonObject;
+  /** RJSF uiSchema for the form. */
+  uiSchema?: JsonObject;
+  method: {
+    type: string;
+    /** Only shown to the action's owners and admins. */
+    url?: string;
+  };
+}
+
+/** An action in a list, with whether the caller may run it and why not. */
+export interface ActionListItem extends PublicActionDefinition {
+  canRun: boolean;
+  reason?: string;
+}
+
+/** A link reported by the external system. */
+export interface RunLink {
+  title?: string;
+  url: string;
+}
+
+/** One step of a run, as reported by the external system. */
+export interface RunStep {
+  title: string;
+  status: RunStatus;
+  startedAt: string;
+  completedAt?: string | null;
+  logs: string[];
+}
+
+/** A run of an action as the API returns it. */
+export interface Run {
+  id: string;
+  actionId: string;
+  actionName: string;
+  actionType: ActionType;
+  entityRef: string | null;
+  initiatedBy: string;
+  status: RunStatus;
+  message: string | null;
+  error: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  inputs: JsonObject;
+  steps: RunStep[];
+  links: RunLink[];
+  rerunOf: string | null;
+  canCancel: boolean;
+  canRerun: boolean;
+}
+
+/** A page of runs, newest first. */
+export interface RunList {
+  items: Run[];
+  nextCursor?: string;
+}
+
+/** The body of `POST /report` (and of a webhook's immediate answer). */
+export interface StatusReport {
+  status: RunStatus;
+  startedAt: string;
+  completedAt?: string | null;
+  message?: string | null;
+  links?: RunLink[];
+  steps?: Array<{
+    title: string;
+    status: RunStatus;
+    startedAt: string;
+    completedAt?: string | null;
+    logs?: string[];
+  }>;
+}
+
+/** Body of `POST /actions/:id/runs`. */
+export interface CreateRunRequest {
+  entityRef?: string;
+  inputs?: { [name: string]: JsonValue };
+}

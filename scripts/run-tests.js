@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/* eslint-disable no-console */
+// Runs every test in the repository once (never in watch mode), on SQLite and PostgreSQL,
+// and closes with the plain "N passed, N failed" line CI reads. Extra arguments go to jest.
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const resultsFile = path.join(
+  fs.mkdtempSync(path.join(os.tmpdir(), 'ssa-tests-')),
+  'results.json',
+);
+const postgresVariable = 'BACKSTAGE_TEST_DATABASE_POSTGRES16_CONNECTION_STRING';
+const env = {
+  ...process.env,
+  CI: process.env.CI || 'true',
+  [postgresVariable]:
+    process.env[postgresVariable] || 'postgresql://postgres@127.0.0.1:5432/postgres',
+};
+
+const jest = spawnSync(
+  process.execPath,
+  [
+    require.resolve('@backstage/cli/bin/backstage-cli', { paths: [root] }),
+    'repo',
+    'test',
+    '--json',
+    `--outputFile=${resultsFile}`,
+    ...process.argv.slice(2),
+  ],
+  { cwd: root, env, stdio: 'inherit' },
+);
+
+if (!fs.existsSync(resultsFile)) {
+  console.log('0 passed, 1 failed');
+  console.error('The test runner wrote no results.');
+  process.exit(1);
+}
+const results = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
+let failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
+const passed = results.numPassedTests;
+
+// A PostgreSQL server that was not reachable makes TestDatabases skip it silently; in CI
+// that would hide every PostgreSQL-only bug, so it counts as a failure.
+const postgresTests = results.testResults
+  .flatMap(file => file.assertionResults)
+  .filter(test => test.status === 'passed' && test.fullName.includes('POSTGRES'));
+if (process.env.CI && postgresTests.length === 0) {
+  console.error('No test ran on PostgreSQL: is it up at the address in', postgresVariable, '?');
+  failed += 1;
+}
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || jest.status !== 0 ? 1 : 0);
