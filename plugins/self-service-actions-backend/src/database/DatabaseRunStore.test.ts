@@ -1,0 +1,226 @@
+import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
+import { randomUUID } from 'node:crypto';
+import { DatabaseRunStore } from './DatabaseRunStore';
+import { RunRecord } from './types';
+
+jest.setTimeout(60_000);
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_16'] });
+
+function newRun(overrides: Partial<RunRecord> = {}): Omit<RunRecord, 'steps'> {
+  const now = new Date();
+  return {
+    id: randomUUID(),
+    actionId: 'restart-service',
+    actionName: 'Restart service',
+    actionType: 'Day2',
+    actionSnapshot: {
+      id: 'restart-service',
+      name: 'Restart service',
+      type: 'Day2',
+      icon: 'restart',
+      status: 'Active',
+      owner: 'group:default/platform',
+      visibility: 'public',
+      userInputs: { type: 'object' },
+      method: { type: 'Webhook' },
+    },
+    entityRef: 'component:default/payments',
+    initiatedBy: 'user:default/jane',
+    status: 'inprogress',
+    message: null,
+    error: null,
+    inputs: { reason: 'stuck' },
+    links: [],
+    rerunOf: null,
+    startedAt: now,
+    completedAt: null,
+    createdAt: now,
+    updatedAt: now,
+    expiresAt: new Date(now.getTime() + 60_000),
+    lastReportAt: null,
+    dispatchStatus: 'pending',
+    ...overrides,
+  };
+}
+
+describe.each(databases.eachSupportedId())('DatabaseRunStore on %p', databaseId => {
+  async function createStore() {
+    const knex = await databases.init(databaseId);
+    const store = await DatabaseRunStore.create({
+      database: mockServices.database({ knex, migrations: { skip: false } }),
+    });
+    return { knex, store };
+  }
+
+  it('stores a run with its token hash and reads it back', async () => {
+    const { store, knex } = await createStore();
+    const run = newRun();
+    await store.insertRun(run, 'a'.repeat(64));
+    const read = await store.getRun(run.id);
+    expect(read).toEqual({ ...run, steps: [] });
+    expect(await store.findRunIdByTokenHash('a'.repeat(64))).toBe(run.id);
+    expect(await store.findRunIdByTokenHash('b'.repeat(64))).toBeUndefined();
+    const tokenRows = await knex('run_tokens').select();
+    expect(tokenRows).toEqual([expect.objectContaining({ token_hash: 'a'.repeat(64) })]);
+  });
+
+  it('adds steps in order of first appearance and updates known ones', async () => {
+    const { store } = await createStore();
+    const run = newRun();
+    await store.insertRun(run, randomUUID());
+    const t0 = new Date('2026-01-01T10:00:00.000Z');
+    await store.updateRun(run.id, () => ({
+      run: { message: 'first' },
+      steps: [
+        { title: 'Build', status: 'inprogress', startedAt: t0, completedAt: null, logs: ['a'] },
+        { title: 'Deploy', status: 'inprogress', startedAt: t0, completedAt: null, logs: [] },
+      ],
+    }));
+    const updated = await store.updateRun(run.id, current => {
+      expect(current.steps.map(s => s.title)).toEqual(['Build', 'Deploy']);
+      return {
+        run: { status: 'complete', completedAt: t0 },
+        steps: [
+          { title: 'Verify', status: 'complete', startedAt: t0, completedAt: t0, logs: ['ok'] },
+          { title: 'Build', status: 'complete', startedAt: t0, completedAt: t0, logs: ['a', 'b'] },
+        ],
+      };
+    });
+    expect(updated.status).toBe('complete');
+    expect(updated.message).toBe('first');
+    expect(updated.steps).toEqual([
+      { title: 'Build', status: 'complete', startedAt: t0, completedAt: t0, logs: ['a', 'b'] },
+      { title: 'Deploy', status: 'inprogress', startedAt: t0, completedAt: null, logs: [] },
+      { title: 'Verify', status: 'complete', startedAt: t0, completedAt: t0, logs: ['ok'] },
+    ]);
+  });
+
+  it('changes nothing when the decision throws', async () => {
+    const { store } = await createStore();
+    const run = newRun();
+    await store.insertRun(run, randomUUID());
+    await expect(
+      store.updateRun(run.id, () => {
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
+    expect(await store.getRun(run.id)).toEqual({ ...run, steps: [] });
+  });
+
+  it('loses no step when many updates of one run run concurrently', async () => {
+    const { store } = await createStore();
+    const run = newRun();
+    await store.insertRun(run, randomUUID());
+    const started = new Date();
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        store.updateRun(run.id, current => ({
+          run: { message: `report ${i} saw ${current.steps.length}` },
+          steps: [
+            {
+              title: `step ${i}`,
+              status: 'complete',
+              startedAt: started,
+              completedAt: started,
+              logs: [`line ${i}`],
+            },
+          ],
+        })),
+      ),
+    );
+    const read = await store.getRun(run.id);
+    expect(read!.steps.map(s => s.title).sort()).toEqual(
+      Array.from({ length: 25 }, (_, i) => `step ${i}`).sort(),
+    );
+    // Each decision saw the steps written before it: positions are 0..24 without gaps.
+    expect(new Set(read!.steps.map(s => s.logs[0])).size).toBe(25);
+  });
+
+  it('lists newest first with filters, visibility and a keyset cursor', async () => {
+    const { store } = await createStore();
+    const base = Date.parse('2026-01-01T00:00:00.000Z');
+    const runs = Array.from({ length: 7 }, (_, i) =>
+      newRun({
+        createdAt: new Date(base + i * 1000),
+        initiatedBy: i % 2 ? 'user:default/jane' : 'user:default/bob',
+        actionId: i < 5 ? 'restart-service' : 'create-db',
+        entityRef: i === 6 ? 'component:default/other' : 'component:default/payments',
+        status: i === 3 ? 'failed' : 'inprogress',
+      }),
+    );
+    for (const run of runs) {
+      await store.insertRun(run, randomUUID());
+    }
+    const all = { all: true } as const;
+    const page1 = await store.listRuns({ filter: {}, visibility: all, limit: 3 });
+    expect(page1.runs.map(r => r.id)).toEqual([runs[6].id, runs[5].id, runs[4].id]);
+    const page2 = await store.listRuns({
+      filter: {},
+      visibility: all,
+      limit: 3,
+      cursor: page1.nextCursor,
+    });
+    expect(page2.runs.map(r => r.id)).toEqual([runs[3].id, runs[2].id, runs[1].id]);
+    const page3 = await store.listRuns({
+      filter: {},
+      visibility: all,
+      limit: 3,
+      cursor: page2.nextCursor,
+    });
+    expect(page3.runs.map(r => r.id)).toEqual([runs[0].id]);
+    expect(page3.nextCursor).toBeUndefined();
+
+    const filtered = await store.listRuns({
+      filter: { entityRef: 'component:default/payments', status: 'inprogress', actionId: 'restart-service' },
+      visibility: all,
+      limit: 10,
+    });
+    expect(filtered.runs.map(r => r.id)).toEqual([runs[4].id, runs[2].id, runs[1].id, runs[0].id]);
+
+    const mine = await store.listRuns({
+      filter: { initiatedBy: 'user:default/jane' },
+      visibility: all,
+      limit: 10,
+    });
+    expect(mine.runs.map(r => r.id)).toEqual([runs[5].id, runs[3].id, runs[1].id]);
+
+    const janeSees = await store.listRuns({
+      filter: {},
+      visibility: { all: false, initiatedBy: 'user:default/jane', actionIds: ['create-db'] },
+      limit: 10,
+    });
+    expect(janeSees.runs.map(r => r.id)).toEqual([
+      runs[6].id,
+      runs[5].id,
+      runs[3].id,
+      runs[1].id,
+    ]);
+    await expect(
+      store.listRuns({ filter: {}, visibility: all, limit: 3, cursor: 'not-a-cursor' }),
+    ).rejects.toThrow('Invalid cursor');
+  });
+
+  it('terminates open runs past their deadline in batches and leaves the rest', async () => {
+    const { store } = await createStore();
+    const now = new Date();
+    const past = new Date(now.getTime() - 1000);
+    const stale = Array.from({ length: 5 }, () => newRun({ expiresAt: past }));
+    const pending = newRun({ status: 'pending-approval', expiresAt: past });
+    const fresh = newRun();
+    const done = newRun({ status: 'complete', expiresAt: past });
+    for (const run of [...stale, pending, fresh, done]) {
+      await store.insertRun(run, randomUUID());
+    }
+    const first = await store.expireRuns(now, 4, 'expired');
+    expect(first).toHaveLength(4);
+    const second = await store.expireRuns(now, 4, 'expired');
+    expect(second).toHaveLength(2);
+    expect(await store.expireRuns(now, 4, 'expired')).toEqual([]);
+    expect([...first, ...second].sort()).toEqual([...stale, pending].map(r => r.id).sort());
+    const terminated = await store.getRun(pending.id);
+    expect(terminated).toMatchObject({ status: 'terminated', message: 'expired', completedAt: now });
+    expect((await store.getRun(fresh.id))!.status).toBe('inprogress');
+    expect((await store.getRun(done.id))!.status).toBe('complete');
+  });
+});

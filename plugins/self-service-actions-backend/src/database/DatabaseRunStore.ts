@@ -1,0 +1,347 @@
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotFoundError } from '@backstage/errors';
+import { Knex } from 'knex';
+import {
+  RunRecord,
+  RunStore,
+  RunUpdate,
+  RunFilter,
+  RunVisibility,
+  StepRecord,
+  RunChanges,
+} from './types';
+
+const migrationsDir = resolvePackagePath(
+  '@internal/plugin-self-service-actions-backend',
+  'migrations',
+);
+
+/** Statuses the expiry sweep may still terminate. */
+const OPEN_STATUSES = ['inprogress', 'pending-approval'];
+
+/** A row of the runs table. */
+export interface DbRunRow {
+  id: string;
+  action_id: string;
+  action_name: string;
+  action_type: string;
+  action_snapshot: string;
+  entity_ref: string | null;
+  initiated_by: string;
+  status: string;
+  message: string | null;
+  error: string | null;
+  inputs: string;
+  links: string;
+  rerun_of: string | null;
+  started_at: Date | number | string | null;
+  completed_at: Date | number | string | null;
+  created_at: Date | number | string;
+  updated_at: Date | number | string;
+  expires_at: Date | number | string;
+  last_report_at: Date | number | string | null;
+  dispatch_status: string;
+}
+
+/** A row of the run_steps table. */
+export interface DbStepRow {
+  run_id: string;
+  position: number;
+  title: string;
+  status: string;
+  started_at: Date | number | string;
+  completed_at: Date | number | string | null;
+  logs: string;
+}
+
+// PostgreSQL returns Date objects, SQLite the numbers knex wrote (milliseconds).
+function toDate(value: Date | number | string): Date;
+function toDate(value: Date | number | string | null): Date | null;
+function toDate(value: Date | number | string | null): Date | null {
+  if (value === null) {
+    return null;
+  }
+  return value instanceof Date ? value : new Date(value);
+}
+
+function toStep(row: DbStepRow): StepRecord {
+  return {
+    title: row.title,
+    status: row.status as StepRecord['status'],
+    startedAt: toDate(row.started_at),
+    completedAt: toDate(row.completed_at),
+    logs: JSON.parse(row.logs),
+  };
+}
+
+function toRecord(row: DbRunRow, steps: DbStepRow[]): RunRecord {
+  return {
+    id: row.id,
+    actionId: row.action_id,
+    actionName: row.action_name,
+    actionType: row.action_type as RunRecord['actionType'],
+    actionSnapshot: JSON.parse(row.action_snapshot),
+    entityRef: row.entity_ref,
+    initiatedBy: row.initiated_by,
+    status: row.status as RunRecord['status'],
+    message: row.message,
+    error: row.error,
+    inputs: JSON.parse(row.inputs),
+    links: JSON.parse(row.links),
+    rerunOf: row.rerun_of,
+    startedAt: toDate(row.started_at),
+    completedAt: toDate(row.completed_at),
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+    expiresAt: toDate(row.expires_at),
+    lastReportAt: toDate(row.last_report_at),
+    dispatchStatus: row.dispatch_status as RunRecord['dispatchStatus'],
+    steps: steps.map(toStep),
+  };
+}
+
+function toRowChanges(changes: RunChanges): Partial<DbRunRow> {
+  const row: Partial<DbRunRow> = {};
+  if (changes.status !== undefined) row.status = changes.status;
+  if (changes.message !== undefined) row.message = changes.message;
+  if (changes.error !== undefined) row.error = changes.error;
+  if (changes.links !== undefined) row.links = JSON.stringify(changes.links);
+  if (changes.startedAt !== undefined) row.started_at = changes.startedAt;
+  if (changes.completedAt !== undefined) row.completed_at = changes.completedAt;
+  if (changes.updatedAt !== undefined) row.updated_at = changes.updatedAt;
+  if (changes.expiresAt !== undefined) row.expires_at = changes.expiresAt;
+  if (changes.lastReportAt !== undefined) row.last_report_at = changes.lastReportAt;
+  if (changes.dispatchStatus !== undefined) row.dispatch_status = changes.dispatchStatus;
+  return row;
+}
+
+function encodeCursor(run: RunRecord): string {
+  return Buffer.from(JSON.stringify([run.createdAt.getTime(), run.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [millis, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof millis === 'number' && Number.isFinite(millis) && typeof id === 'string') {
+      return { createdAt: new Date(millis), id };
+    }
+  } catch {
+    // fall through
+  }
+  throw new InputError('Invalid cursor');
+}
+
+/** Stores runs with Knex in the plugin's own database (SQLite or PostgreSQL). */
+export class DatabaseRunStore implements RunStore {
+  /** Connects and migrates (unless migrations are skipped in config). */
+  static async create(options: {
+    database: DatabaseService;
+    skipMigrations?: boolean;
+  }): Promise<DatabaseRunStore> {
+    const { database } = options;
+    const client = await database.getClient();
+    if (!options.skipMigrations && !database.migrations?.skip) {
+      await client.migrate.latest({ directory: migrationsDir });
+    }
+    return new DatabaseRunStore(client);
+  }
+
+  private constructor(private readonly db: Knex) {}
+
+  async insertRun(run: Omit<RunRecord, 'steps'>, tokenHash: string): Promise<void> {
+    await this.db.transaction(async tx => {
+      await tx<DbRunRow>('runs').insert({
+        id: run.id,
+        action_id: run.actionId,
+        action_name: run.actionName,
+        action_type: run.actionType,
+        action_snapshot: JSON.stringify(run.actionSnapshot),
+        entity_ref: run.entityRef,
+        initiated_by: run.initiatedBy,
+        status: run.status,
+        message: run.message,
+        error: run.error,
+        inputs: JSON.stringify(run.inputs),
+        links: JSON.stringify(run.links),
+        rerun_of: run.rerunOf,
+        started_at: run.startedAt,
+        completed_at: run.completedAt,
+        created_at: run.createdAt,
+        updated_at: run.updatedAt,
+        expires_at: run.expiresAt,
+        last_report_at: run.lastReportAt,
+        dispatch_status: run.dispatchStatus,
+      });
+      await tx('run_tokens').insert({
+        token_hash: tokenHash,
+        run_id: run.id,
+        created_at: run.createdAt,
+      });
+    });
+  }
+
+  async getRun(id: string): Promise<RunRecord | undefined> {
+    const row = await this.db<DbRunRow>('runs').where({ id }).first();
+    if (!row) {
+      return undefined;
+    }
+    const steps = await this.db<DbStepRow>('run_steps')
+      .where({ run_id: id })
+      .orderBy('position');
+    return toRecord(row, steps);
+  }
+
+  async findRunIdByTokenHash(tokenHash: string): Promise<string | undefined> {
+    const row = await this.db('run_tokens')
+      .where({ token_hash: tokenHash })
+      .first('run_id');
+    return row?.run_id;
+  }
+
+  async updateRun(
+    id: string,
+    decide: (current: RunRecord) => RunUpdate | undefined,
+  ): Promise<RunRecord> {
+    // The row lock (FOR UPDATE on PostgreSQL; SQLite has one writer at a time anyway)
+    // serialises concurrent updates of one run: each decision sees the previous one's
+    // steps, so no report loses a step and a final run stays final.
+    return this.db.transaction(async tx => {
+      const row = await tx<DbRunRow>('runs').where({ id }).forUpdate().first();
+      if (!row) {
+        throw new NotFoundError(`Run ${id} not found`);
+      }
+      const stepRows = await tx<DbStepRow>('run_steps')
+        .where({ run_id: id })
+        .orderBy('position');
+      const current = toRecord(row, stepRows);
+      const update = decide(current);
+      if (!update) {
+        return current;
+      }
+      const changes = toRowChanges(update.run);
+      if (Object.keys(changes).length > 0) {
+        await tx<DbRunRow>('runs').where({ id }).update(changes);
+      }
+      const known = new Map(stepRows.map(step => [step.title, step]));
+      let nextPosition = stepRows.length;
+      for (const step of update.steps ?? []) {
+        const values = {
+          status: step.status,
+          started_at: step.startedAt,
+          completed_at: step.completedAt,
+          logs: JSON.stringify(step.logs),
+        };
+        if (known.has(step.title)) {
+          await tx<DbStepRow>('run_steps')
+            .where({ run_id: id, title: step.title })
+            .update(values);
+        } else {
+          await tx<DbStepRow>('run_steps').insert({
+            run_id: id,
+            title: step.title,
+            position: nextPosition++,
+            ...values,
+          });
+        }
+      }
+      const updatedRow = await tx<DbRunRow>('runs').where({ id }).first();
+      const updatedSteps = await tx<DbStepRow>('run_steps')
+        .where({ run_id: id })
+        .orderBy('position');
+      return toRecord(updatedRow!, updatedSteps);
+    });
+  }
+
+  async listRuns(options: {
+    filter: RunFilter;
+    visibility: RunVisibility;
+    limit: number;
+    cursor?: string;
+  }): Promise<{ runs: RunRecord[]; nextCursor?: string }> {
+    const { filter, visibility, limit } = options;
+    const query = this.db<DbRunRow>('runs');
+    if (filter.actionId) query.where('action_id', filter.actionId);
+    if (filter.entityRef) query.where('entity_ref', filter.entityRef);
+    if (filter.status) query.where('status', filter.status);
+    if (filter.initiatedBy) query.where('initiated_by', filter.initiatedBy);
+    if (!visibility.all) {
+      const { initiatedBy, actionIds } = visibility;
+      query.where(visible => {
+        visible.where('initiated_by', initiatedBy);
+        if (actionIds.length > 0) {
+          visible.orWhereIn('action_id', actionIds);
+        }
+      });
+    }
+    if (options.cursor) {
+      const after = decodeCursor(options.cursor);
+      query.where(older =>
+        older
+          .where('created_at', '<', after.createdAt)
+          .orWhere(sameTime =>
+            sameTime.where('created_at', '=', after.createdAt).andWhere('id', '<', after.id),
+          ),
+      );
+    }
+    const rows = await query
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(limit + 1);
+    const page = rows.slice(0, limit);
+    const stepRows = page.length
+      ? await this.db<DbStepRow>('run_steps')
+          .whereIn(
+            'run_id',
+            page.map(row => row.id),
+          )
+          .orderBy('position')
+      : [];
+    const runs = page.map(row =>
+      toRecord(
+        row,
+        stepRows.filter(step => step.run_id === row.id),
+      ),
+    );
+    return {
+      runs,
+      nextCursor: rows.length > limit ? encodeCursor(runs[runs.length - 1]) : undefined,
+    };
+  }
+
+  async expireRuns(now: Date, batchSize: number, message: string): Promise<string[]> {
+    // One short statement per batch: no transaction is held while anything slow happens,
+    // and the status condition is repeated so a run that became final meanwhile is left alone.
+    const ids = (
+      await this.db<DbRunRow>('runs')
+        .whereIn('status', OPEN_STATUSES)
+        .where('expires_at', '<', now)
+        .orderBy('expires_at')
+        .limit(batchSize)
+        .select('id')
+    ).map(row => row.id);
+    if (ids.length === 0) {
+      return [];
+    }
+    const expired = await this.db<DbRunRow>('runs')
+      .whereIn('id', ids)
+      .whereIn('status', OPEN_STATUSES)
+      .where('expires_at', '<', now)
+      .update(
+        {
+          status: 'terminated',
+          message,
+          completed_at: now,
+          updated_at: now,
+        },
+        ['id'],
+      );
+    return (expired as unknown as Array<{ id: string } | string>).map(row =>
+      typeof row === 'string' ? row : row.id,
+    );
+  }
+}

@@ -1,0 +1,107 @@
+import {
+  ActionType,
+  JsonObject,
+  PublicActionDefinition,
+  RunLink,
+  RunStatus,
+} from '@internal/plugin-self-service-actions-common';
+
+/** What became of a run's webhook. */
+export type DispatchStatus = 'pending' | 'delivered' | 'timed-out' | 'failed';
+
+/** A step as stored. */
+export interface StepRecord {
+  title: string;
+  status: RunStatus;
+  startedAt: Date;
+  completedAt: Date | null;
+  logs: string[];
+}
+
+/** A run as stored, with its steps in order of first appearance. */
+export interface RunRecord {
+  id: string;
+  actionId: string;
+  actionName: string;
+  actionType: ActionType;
+  actionSnapshot: PublicActionDefinition;
+  entityRef: string | null;
+  initiatedBy: string;
+  status: RunStatus;
+  message: string | null;
+  error: string | null;
+  inputs: JsonObject;
+  links: RunLink[];
+  rerunOf: string | null;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  expiresAt: Date;
+  lastReportAt: Date | null;
+  dispatchStatus: DispatchStatus;
+  steps: StepRecord[];
+}
+
+/** The fields of a run that change after it is created. */
+export type RunChanges = Partial<
+  Pick<
+    RunRecord,
+    | 'status'
+    | 'message'
+    | 'error'
+    | 'links'
+    | 'startedAt'
+    | 'completedAt'
+    | 'updatedAt'
+    | 'expiresAt'
+    | 'lastReportAt'
+    | 'dispatchStatus'
+  >
+>;
+
+/** What a decision made on the current state of a run writes back. */
+export interface RunUpdate {
+  run: RunChanges;
+  /** New or changed steps; steps not listed stay as they are. */
+  steps?: StepRecord[];
+}
+
+/** Which runs a caller may see: everything, or their own plus all runs of some actions. */
+export type RunVisibility =
+  | { all: true }
+  | { all: false; initiatedBy: string; actionIds: string[] };
+
+/** Filters of the run list. */
+export interface RunFilter {
+  actionId?: string;
+  entityRef?: string;
+  status?: RunStatus;
+  initiatedBy?: string;
+}
+
+/** Storage of runs, steps and report tokens. */
+export interface RunStore {
+  /** Stores a new run (no steps) and the hash of its first report token. */
+  insertRun(run: Omit<RunRecord, 'steps'>, tokenHash: string): Promise<void>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  /** The run a token hash belongs to, if any. */
+  findRunIdByTokenHash(tokenHash: string): Promise<string | undefined>;
+  /**
+   * Reads a run under a row lock, lets `decide` compute what changes, and writes it in the
+   * same transaction, so concurrent updates of one run apply one after the other.
+   * `decide` may throw to change nothing; returning undefined also changes nothing.
+   */
+  updateRun(
+    id: string,
+    decide: (current: RunRecord) => RunUpdate | undefined,
+  ): Promise<RunRecord>;
+  listRuns(options: {
+    filter: RunFilter;
+    visibility: RunVisibility;
+    limit: number;
+    cursor?: string;
+  }): Promise<{ runs: RunRecord[]; nextCursor?: string }>;
+  /** Terminates up to `batchSize` non-final runs whose deadline passed; returns their ids. */
+  expireRuns(now: Date, batchSize: number, message: string): Promise<string[]>;
+}

@@ -1,0 +1,6 @@
+/**
+ * Backend for self-service actions.
+ *
+ * @packageDocumentation
+ */
+export { selfServiceActionsPlugin as default } from './plugin';

@@ -1,0 +1,118 @@
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import { Config, readDurationFromConfig } from '@backstage/config';
+import { durationToMilliseconds, HumanDuration } from '@backstage/types';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { readActions, readActionsSettings } from './actions/readActions';
+import { createAjv } from './actions/inputValidation';
+import { ActionAccess } from './access/ActionAccess';
+import { DatabaseRunStore } from './database/DatabaseRunStore';
+import { RunService, RunSettings } from './runs/RunService';
+import { createRouter } from './service/router';
+
+function readMillis(config: Config | undefined, key: string, fallback: HumanDuration): number {
+  return durationToMilliseconds(
+    config?.has(key) ? readDurationFromConfig(config, { key }) : fallback,
+  );
+}
+
+function readRunSettings(config: Config): RunSettings & { maxBodyBytes: number; sweepMs: number } {
+  const root = config.getOptionalConfig('selfServiceActions');
+  const positive = (key: string, fallback: number) => {
+    const value = root?.getOptionalNumber(key) ?? fallback;
+    if (!Number.isInteger(value) || value < 1) {
+      throw new Error(`selfServiceActions.${key} must be a positive integer`);
+    }
+    return value;
+  };
+  const maxBodyBytes = positive('report.maxBodyBytes', 1024 * 1024);
+  return {
+    tokenTtlMs: readMillis(root, 'reportToken.ttl', { days: 1 }),
+    maxPendingApprovalMs: readMillis(root, 'reportToken.maxPendingApproval', { days: 30 }),
+    maxLogLinesPerStep: positive('report.maxLogLinesPerStep', 1000),
+    maxSteps: positive('report.maxSteps', 100),
+    maxResponseBytes: maxBodyBytes,
+    maxBodyBytes,
+    sweepMs: readMillis(root, 'sweepFrequency', { minutes: 1 }),
+  };
+}
+
+/**
+ * Self-service actions backend: action definitions from config, runs in the plugin's
+ * database, webhook dispatch, status reports and the expiry sweep.
+ *
+ * @public
+ */
+export const selfServiceActionsPlugin = createBackendPlugin({
+  pluginId: 'self-service-actions',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+        discovery: coreServices.discovery,
+        httpAuth: coreServices.httpAuth,
+        httpRouter: coreServices.httpRouter,
+        userInfo: coreServices.userInfo,
+        scheduler: coreServices.scheduler,
+        catalog: catalogServiceRef,
+      },
+      async init({
+        config,
+        logger,
+        database,
+        discovery,
+        httpAuth,
+        httpRouter,
+        userInfo,
+        scheduler,
+        catalog,
+      }) {
+        const ajv = createAjv();
+        // Invalid definitions throw here, naming the action and field, and start-up stops.
+        const actions = readActions(config, ajv);
+        const settings = readRunSettings(config);
+        const store = await DatabaseRunStore.create({ database });
+        const baseUrl = await discovery.getExternalBaseUrl('self-service-actions');
+        const runService = new RunService({
+          store,
+          actions,
+          access: new ActionAccess({ admins: readActionsSettings(config).admins }),
+          catalog,
+          ajv,
+          settings,
+          reportUrl: `${baseUrl}/report`,
+          logger,
+        });
+        logger.info(`Loaded ${actions.length} self-service action(s)`);
+
+        await scheduler.scheduleTask({
+          id: 'self-service-actions-expire-runs',
+          frequency: { milliseconds: settings.sweepMs },
+          timeout: { minutes: 5 },
+          initialDelay: { seconds: 5 },
+          fn: async () => {
+            const expired = await runService.expireRuns();
+            if (expired > 0) {
+              logger.info(`Terminated ${expired} run(s) whose report token expired`);
+            }
+          },
+        });
+
+        httpRouter.use(
+          await createRouter({
+            runService,
+            httpAuth,
+            userInfo,
+            maxBodyBytes: settings.maxBodyBytes,
+          }),
+        );
+        // Matched by prefix: nothing else may live under /report.
+        httpRouter.addAuthPolicy({ path: '/report', allow: 'unauthenticated' });
+      },
+    });
+  },
+});

@@ -1,0 +1,588 @@
+import { randomUUID } from 'node:crypto';
+import { BackstageCredentials, LoggerService } from '@backstage/backend-plugin-api';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  AuthenticationError,
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import {
+  ActionListItem,
+  isFinalStatus,
+  JsonObject,
+  PublicActionDefinition,
+  Run,
+  RunList,
+  RunStatus,
+  RUN_STATUSES,
+  StatusReport,
+  statusReportSchema,
+} from '@internal/plugin-self-service-actions-common';
+import Ajv, { ValidateFunction } from 'ajv';
+import { ActionDefinition } from '../actions/types';
+import { appliesToEntity } from '../actions/appliesTo';
+import {
+  compileInputSchema,
+  inputErrorWithFields,
+  toFieldErrors,
+} from '../actions/inputValidation';
+import { ActionAccess, Caller } from '../access/ActionAccess';
+import { RunRecord, RunStore } from '../database/types';
+import { buildWebhookRequest } from '../webhook/buildRequest';
+import { sendWebhook, WebhookOutcome } from '../webhook/sendWebhook';
+import { TemplateContext } from '../webhook/template';
+import { finalRunConflict, mergeReport, MergeSettings } from './mergeReport';
+import { hashToken, mintToken } from './tokens';
+
+/** Lifecycle settings read from config. */
+export interface RunSettings extends MergeSettings {
+  /** Largest immediate webhook answer read, in bytes. */
+  maxResponseBytes: number;
+}
+
+/** A caller of the REST API: who they are and the credentials to read the catalog with. */
+export interface RequestContext {
+  caller: Caller;
+  credentials: BackstageCredentials;
+}
+
+/** Query of the run list. */
+export interface RunQuery {
+  actionId?: string;
+  entityRef?: string;
+  status?: string;
+  mine?: boolean;
+  limit?: number;
+  cursor?: string;
+}
+
+const DEFAULT_PAGE_SIZE = 20;
+const MAX_PAGE_SIZE = 100;
+const EXPIRY_BATCH_SIZE = 500;
+const FAILURE_BODY_BYTES = 1024;
+
+function toIso(date: Date | null): string | null {
+  return date ? date.toISOString() : null;
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function entityOwners(entity: Entity | undefined): string[] | undefined {
+  return entity?.relations
+    ?.filter(relation => relation.type === 'ownedBy')
+    .map(relation => relation.targetRef);
+}
+
+function firstBytes(text: string, bytes: number): string {
+  return Buffer.from(text, 'utf8').subarray(0, bytes).toString('utf8');
+}
+
+/**
+ * The run lifecycle: who may do what, creating and dispatching runs, status reports,
+ * cancel, re-run and expiry. The router and the scheduled sweep both call it.
+ */
+export class RunService {
+  private readonly actions: Map<string, ActionDefinition>;
+  private readonly inputValidators = new Map<string, ValidateFunction>();
+  private readonly validateReport: ValidateFunction;
+
+  constructor(
+    private readonly options: {
+      store: RunStore;
+      actions: ActionDefinition[];
+      access: ActionAccess;
+      catalog: CatalogService;
+      ajv: Ajv;
+      settings: RunSettings;
+      reportUrl: string;
+      logger: LoggerService;
+    },
+  ) {
+    this.actions = new Map(options.actions.map(action => [action.id, action]));
+    for (const action of options.actions) {
+      this.inputValidators.set(action.id, compileInputSchema(options.ajv, action.userInputs));
+    }
+    this.validateReport = options.ajv.compile(statusReportSchema);
+  }
+
+  // ---- actions
+
+  async listActions(ctx: RequestContext, entityRef?: string): Promise<ActionListItem[]> {
+    const entity = entityRef ? await this.findEntity(ctx, entityRef) : undefined;
+    const owners = entityOwners(entity);
+    const { access } = this.options;
+    return [...this.actions.values()]
+      .filter(action => access.canSeeAction(ctx.caller, action, owners))
+      .filter(action => !entity || appliesToEntity(action, entity))
+      .map(action => {
+        const decision = access.canRunAction(ctx.caller, action, owners);
+        return {
+          ...this.publicDefinition(ctx.caller, action),
+          canRun: decision.allowed,
+          ...(decision.allowed ? {} : { reason: decision.reason }),
+        };
+      });
+  }
+
+  async getAction(ctx: RequestContext, id: string): Promise<PublicActionDefinition> {
+    const action = this.actions.get(id);
+    if (!action || !this.options.access.canSeeAction(ctx.caller, action)) {
+      throw new NotFoundError(`Action ${id} not found`);
+    }
+    return this.publicDefinition(ctx.caller, action);
+  }
+
+  /** The definition without header values, secrets or (for non-managers) the URL. */
+  private publicDefinition(caller: Caller | undefined, action: ActionDefinition): PublicActionDefinition {
+    const showUrl = caller ? this.options.access.manages(caller, action) : false;
+    return {
+      id: action.id,
+      name: action.name,
+      type: action.type,
+      icon: action.icon,
+      status: action.status,
+      ...(action.description ? { description: action.description } : {}),
+      owner: action.owner,
+      visibility: action.visibility,
+      ...(action.appliesTo ? { appliesTo: action.appliesTo } : {}),
+      userInputs: action.userInputs,
+      ...(action.uiSchema ? { uiSchema: action.uiSchema } : {}),
+      method: { type: action.method.type, ...(showUrl ? { url: action.method.url } : {}) },
+    };
+  }
+
+  // ---- runs
+
+  async createRun(
+    ctx: RequestContext,
+    actionId: string,
+    body: unknown,
+    rerunOf: string | null = null,
+  ): Promise<Run> {
+    if (!isObject(body)) {
+      throw new InputError('The request body must be a JSON object');
+    }
+    const unknownKeys = Object.keys(body).filter(key => key !== 'entityRef' && key !== 'inputs');
+    if (unknownKeys.length > 0) {
+      throw inputErrorWithFields(
+        'Invalid request',
+        unknownKeys.map(path => ({ path, message: 'is not a known field' })),
+      );
+    }
+    const { entityRef, inputs = {} } = body;
+    if (entityRef !== undefined && entityRef !== null && typeof entityRef !== 'string') {
+      throw new InputError('entityRef must be a string');
+    }
+    const entity = entityRef ? await this.findEntity(ctx, entityRef) : undefined;
+    const owners = entityOwners(entity);
+    const { access } = this.options;
+    const action = this.actions.get(actionId);
+    if (!action || !access.canSeeAction(ctx.caller, action, owners)) {
+      throw new NotFoundError(`Action ${actionId} not found`);
+    }
+    const decision = access.canRunAction(ctx.caller, action, owners);
+    if (action.status === 'Draft') {
+      throw new ConflictError(`Action ${actionId} is a Draft and cannot be run`);
+    }
+    if (!decision.allowed) {
+      throw new NotAllowedError(decision.reason);
+    }
+    if (action.appliesTo && !entity) {
+      throw new InputError(`Action ${actionId} must be run on an entity (entityRef is required)`);
+    }
+    if (!action.appliesTo && entity) {
+      throw new InputError(`Action ${actionId} is a global action and takes no entity`);
+    }
+    if (entity && !appliesToEntity(action, entity)) {
+      throw new InputError(
+        `Action ${actionId} does not apply to ${stringifyEntityRef(entity)} (kind ${entity.kind})`,
+      );
+    }
+    if (!isObject(inputs)) {
+      throw new InputError('inputs must be an object');
+    }
+    const validInputs = this.validateInputs(action, inputs);
+
+    const now = new Date();
+    const id = randomUUID();
+    const { token, hash } = mintToken();
+    const context = this.templateContext(action, validInputs, {
+      runId: id,
+      token,
+      entity,
+      userRef: ctx.caller.userRef,
+    });
+    // Built before storing: a value that cannot be sent safely refuses the run outright.
+    const request = buildWebhookRequest(action, context);
+    const storedInputs = Object.fromEntries(
+      Object.entries(validInputs).filter(([name]) => !action.secretInputs.includes(name)),
+    );
+    await this.options.store.insertRun(
+      {
+        id,
+        actionId: action.id,
+        actionName: action.name,
+        actionType: action.type,
+        actionSnapshot: this.publicDefinition(undefined, action),
+        entityRef: entity ? stringifyEntityRef(entity) : null,
+        initiatedBy: ctx.caller.userRef,
+        status: 'inprogress',
+        message: null,
+        error: null,
+        inputs: storedInputs,
+        links: [],
+        rerunOf,
+        startedAt: now,
+        completedAt: null,
+        createdAt: now,
+        updatedAt: now,
+        expiresAt: new Date(now.getTime() + this.options.settings.tokenTtlMs),
+        lastReportAt: null,
+        dispatchStatus: 'pending',
+      },
+      hash,
+    );
+    const outcome = await sendWebhook(request, {
+      timeoutMs: action.method.timeoutMs,
+      maxResponseBytes: this.options.settings.maxResponseBytes,
+    });
+    const run = await this.applyDispatchOutcome(id, outcome);
+    return this.toApiRun(ctx.caller, run, new Map([[run.entityRef ?? '', owners]]));
+  }
+
+  private validateInputs(action: ActionDefinition, inputs: JsonObject): JsonObject {
+    const copy = structuredClone(inputs);
+    const validate = this.inputValidators.get(action.id)!;
+    if (!validate(copy)) {
+      throw inputErrorWithFields('Invalid inputs', toFieldErrors(validate.errors).map(error => ({
+        ...error,
+        path: error.path ? `inputs.${error.path}` : 'inputs',
+      })));
+    }
+    return copy;
+  }
+
+  private templateContext(
+    action: ActionDefinition,
+    inputs: JsonObject,
+    run: { runId: string; token: string; entity?: Entity; userRef: string },
+  ): TemplateContext {
+    const declared = isObject(action.userInputs.properties)
+      ? Object.keys(action.userInputs.properties)
+      : [];
+    const allInputs: JsonObject = Object.fromEntries(declared.map(name => [name, null]));
+    Object.assign(allInputs, inputs);
+    return {
+      reportToken: run.token,
+      run: { id: run.runId, reportUrl: this.options.reportUrl },
+      inputs: allInputs,
+      entity: run.entity
+        ? ({ ...run.entity, ref: stringifyEntityRef(run.entity) } as unknown as JsonObject)
+        : undefined,
+      user: { ref: run.userRef },
+      action: { id: action.id, name: action.name, type: action.type },
+    };
+  }
+
+  /**
+   * Applies the immediate answer of the webhook. The receiver may already have reported
+   * (even a final status) before answering, so a failure only fails a run no report reached.
+   */
+  private async applyDispatchOutcome(runId: string, outcome: WebhookOutcome): Promise<RunRecord> {
+    const now = new Date();
+    const { store, settings, logger } = this.options;
+    const fail = (reason: string) =>
+      store.updateRun(runId, current =>
+        isFinalStatus(current.status) || current.lastReportAt
+          ? { run: { dispatchStatus: 'failed' } }
+          : {
+              run: {
+                status: 'failed',
+                error: reason,
+                completedAt: now,
+                updatedAt: now,
+                dispatchStatus: 'failed',
+              },
+            },
+      );
+    if (outcome.kind === 'timeout') {
+      logger.info(`Webhook of run ${runId} did not answer in time; the run stays in progress`);
+      return store.updateRun(runId, () => ({ run: { dispatchStatus: 'timed-out' } }));
+    }
+    if (outcome.kind === 'error') {
+      logger.warn(`Webhook of run ${runId} failed: ${outcome.message}`);
+      return fail(`Webhook request failed: ${outcome.message}`);
+    }
+    if (outcome.status >= 300 && outcome.status < 400) {
+      return fail(`Webhook answered ${outcome.status}: redirect not followed`);
+    }
+    if (outcome.status < 200 || outcome.status >= 300) {
+      const body = firstBytes(outcome.body, FAILURE_BODY_BYTES);
+      return fail(`Webhook answered ${outcome.status}${body ? `: ${body}` : ''}`);
+    }
+    const report = this.parseReport(outcome.body);
+    return store.updateRun(runId, current => {
+      if (!report || isFinalStatus(current.status)) {
+        return { run: { dispatchStatus: 'delivered' } };
+      }
+      try {
+        const update = mergeReport(current, report, now, settings);
+        return { ...update, run: { ...update.run, dispatchStatus: 'delivered' } };
+      } catch {
+        return { run: { dispatchStatus: 'delivered' } };
+      }
+    });
+  }
+
+  private parseReport(body: string): StatusReport | undefined {
+    try {
+      const parsed = JSON.parse(body);
+      return this.validateReport(parsed) ? (parsed as StatusReport) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async getRun(ctx: RequestContext, id: string): Promise<Run> {
+    const run = await this.readableRun(ctx.caller, id);
+    const owners = await this.ownersOf(ctx, [run.entityRef]);
+    return this.toApiRun(ctx.caller, run, owners);
+  }
+
+  async listRuns(ctx: RequestContext, query: RunQuery): Promise<RunList> {
+    if (query.status !== undefined && !RUN_STATUSES.includes(query.status as RunStatus)) {
+      throw new InputError(`status must be one of ${RUN_STATUSES.join(', ')}`);
+    }
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+      throw new InputError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+    }
+    const { access, store } = this.options;
+    const { caller } = ctx;
+    const visibility = access.isAdmin(caller)
+      ? ({ all: true } as const)
+      : {
+          all: false as const,
+          initiatedBy: caller.userRef,
+          actionIds: [...this.actions.values()]
+            .filter(action => access.canSeeAllRuns(caller, action))
+            .map(action => action.id),
+        };
+    const { runs, nextCursor } = await store.listRuns({
+      filter: {
+        actionId: query.actionId,
+        entityRef: query.entityRef ? this.normalizeRef(query.entityRef) : undefined,
+        status: query.status as RunStatus | undefined,
+        initiatedBy: query.mine ? caller.userRef : undefined,
+      },
+      visibility,
+      limit,
+      cursor: query.cursor,
+    });
+    const owners = await this.ownersOf(ctx, runs.map(run => run.entityRef));
+    return {
+      items: runs.map(run => this.toApiRun(caller, run, owners)),
+      ...(nextCursor ? { nextCursor } : {}),
+    };
+  }
+
+  async rerun(ctx: RequestContext, runId: string, body: unknown): Promise<Run> {
+    const original = await this.readableRun(ctx.caller, runId);
+    if (body !== undefined && !isObject(body)) {
+      throw new InputError('The request body must be a JSON object');
+    }
+    const unknownKeys = Object.keys(body ?? {}).filter(key => key !== 'inputs');
+    if (unknownKeys.length > 0) {
+      throw inputErrorWithFields(
+        'Invalid request',
+        unknownKeys.map(path => ({ path, message: 'is not a known field' })),
+      );
+    }
+    const overrides = (body as JsonObject | undefined)?.inputs ?? {};
+    if (!isObject(overrides)) {
+      throw new InputError('inputs must be an object');
+    }
+    // Secret inputs were never stored, so a re-run that needs them must be given them again.
+    return this.createRun(
+      ctx,
+      original.actionId,
+      {
+        ...(original.entityRef ? { entityRef: original.entityRef } : {}),
+        inputs: { ...original.inputs, ...overrides },
+      },
+      original.id,
+    );
+  }
+
+  async cancel(ctx: RequestContext, runId: string): Promise<Run> {
+    const run = await this.readableRun(ctx.caller, runId);
+    const action = this.actions.get(run.actionId);
+    if (!this.options.access.canCancelRun(ctx.caller, run, action)) {
+      throw new NotAllowedError('Only the initiator, the action owners and admins may cancel a run');
+    }
+    const now = new Date();
+    const cancelled = await this.options.store.updateRun(runId, current => {
+      if (isFinalStatus(current.status)) {
+        throw finalRunConflict(current);
+      }
+      return {
+        run: {
+          status: 'terminated',
+          message: `Cancelled by ${ctx.caller.userRef}`,
+          completedAt: now,
+          updatedAt: now,
+        },
+      };
+    });
+    const owners = await this.ownersOf(ctx, [cancelled.entityRef]);
+    return this.toApiRun(ctx.caller, cancelled, owners);
+  }
+
+  // ---- reports
+
+  /**
+   * Applies a status report. The checks run in the order of the contract, each changing
+   * nothing: unknown token, final run (even with an expired token, so the receiver stops),
+   * expired token, then the body.
+   */
+  async report(token: string | undefined, rawBody: string): Promise<{ id: string; status: RunStatus }> {
+    if (!token) {
+      throw new AuthenticationError('Missing report token (x-report-token header)');
+    }
+    const { store, settings } = this.options;
+    // Looked up by hash: raw tokens are never stored, so never compared.
+    const runId = await store.findRunIdByTokenHash(hashToken(token));
+    const run = runId ? await store.getRun(runId) : undefined;
+    if (!run) {
+      throw new AuthenticationError('Invalid report token');
+    }
+    if (isFinalStatus(run.status)) {
+      throw finalRunConflict(run);
+    }
+    const now = new Date();
+    if (run.expiresAt.getTime() <= now.getTime()) {
+      throw new AuthenticationError('Report token expired');
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(rawBody);
+    } catch {
+      throw new InputError('The report body is not valid JSON');
+    }
+    if (!this.validateReport(parsed)) {
+      throw inputErrorWithFields('Invalid report', toFieldErrors(this.validateReport.errors));
+    }
+    const updated = await store.updateRun(run.id, current =>
+      mergeReport(current, parsed as StatusReport, now, settings),
+    );
+    return { id: updated.id, status: updated.status };
+  }
+
+  // ---- expiry
+
+  /** Terminates every open run whose deadline passed, in bounded batches. */
+  async expireRuns(now = new Date()): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const ids = await this.options.store.expireRuns(
+        now,
+        EXPIRY_BATCH_SIZE,
+        'Terminated: no final report before the report token expired',
+      );
+      total += ids.length;
+      if (ids.length < EXPIRY_BATCH_SIZE) {
+        return total;
+      }
+    }
+  }
+
+  // ---- helpers
+
+  private normalizeRef(ref: string): string {
+    try {
+      return stringifyEntityRef(parseEntityRef(ref));
+    } catch {
+      throw new InputError(`Invalid entity ref "${ref}"`);
+    }
+  }
+
+  private async findEntity(ctx: RequestContext, ref: string): Promise<Entity> {
+    const normalized = this.normalizeRef(ref);
+    const entity = await this.options.catalog.getEntityByRef(normalized, {
+      credentials: ctx.credentials,
+    });
+    if (!entity) {
+      throw new NotFoundError(`Entity ${normalized} not found`);
+    }
+    return entity;
+  }
+
+  private async ownersOf(
+    ctx: RequestContext,
+    refs: Array<string | null>,
+  ): Promise<Map<string, string[] | undefined>> {
+    const owners = new Map<string, string[] | undefined>();
+    const unique = [...new Set(refs.filter((ref): ref is string => !!ref))];
+    if (unique.length > 0) {
+      const { items } = await this.options.catalog.getEntitiesByRefs(
+        { entityRefs: unique, fields: ['kind', 'metadata', 'relations'] },
+        { credentials: ctx.credentials },
+      );
+      unique.forEach((ref, index) => owners.set(ref, entityOwners(items[index])));
+    }
+    return owners;
+  }
+
+  private async readableRun(caller: Caller, id: string): Promise<RunRecord> {
+    const run = await this.options.store.getRun(id);
+    if (!run || !this.options.access.canReadRun(caller, run, this.actions.get(run.actionId))) {
+      throw new NotFoundError(`Run ${id} not found`);
+    }
+    return run;
+  }
+
+  private toApiRun(
+    caller: Caller,
+    run: RunRecord,
+    owners: Map<string, string[] | undefined>,
+  ): Run {
+    const { access } = this.options;
+    const action = this.actions.get(run.actionId);
+    const final = isFinalStatus(run.status);
+    return {
+      id: run.id,
+      actionId: run.actionId,
+      actionName: run.actionName,
+      actionType: run.actionType,
+      entityRef: run.entityRef,
+      initiatedBy: run.initiatedBy,
+      status: run.status,
+      message: run.message,
+      error: run.error,
+      startedAt: toIso(run.startedAt),
+      completedAt: toIso(run.completedAt),
+      createdAt: run.createdAt.toISOString(),
+      updatedAt: run.updatedAt.toISOString(),
+      inputs: run.inputs,
+      steps: run.steps.map(step => ({
+        title: step.title,
+        status: step.status,
+        startedAt: step.startedAt.toISOString(),
+        completedAt: toIso(step.completedAt),
+        logs: step.logs,
+      })),
+      links: run.links,
+      rerunOf: run.rerunOf,
+      canCancel: !final && access.canCancelRun(caller, run, action),
+      canRerun:
+        !!action &&
+        action.status === 'Active' &&
+        access.canRunAction(caller, action, owners.get(run.entityRef ?? '')).allowed,
+    };
+  }
+}

@@ -1,0 +1,113 @@
+import { ConflictError, InputError } from '@backstage/errors';
+import {
+  isFinalStatus,
+  RunLink,
+  StatusReport,
+} from '@internal/plugin-self-service-actions-common';
+import { RunRecord, RunUpdate, StepRecord } from '../database/types';
+
+/** Limits and durations that shape how a report is merged. */
+export interface MergeSettings {
+  tokenTtlMs: number;
+  maxPendingApprovalMs: number;
+  maxLogLinesPerStep: number;
+  maxSteps: number;
+}
+
+/** The ConflictError a report on a final run answers with. */
+export function finalRunConflict(run: Pick<RunRecord, 'id' | 'status'>): ConflictError {
+  return new ConflictError(`Run ${run.id} is already ${run.status}`);
+}
+
+function mergeLinks(current: RunLink[], reported: RunLink[] | undefined): RunLink[] {
+  if (!reported) {
+    return current;
+  }
+  const merged = [...current];
+  for (const link of reported) {
+    const index = merged.findIndex(existing => existing.url === link.url);
+    if (index >= 0) {
+      merged[index] = { ...merged[index], ...link };
+    } else {
+      merged.push(link);
+    }
+  }
+  return merged;
+}
+
+function mergeSteps(
+  current: StepRecord[],
+  reported: NonNullable<StatusReport['steps']>,
+  settings: MergeSettings,
+): StepRecord[] {
+  const titles = new Set<string>();
+  for (const step of reported) {
+    if (titles.has(step.title)) {
+      throw new InputError(`The report has two steps titled "${step.title}"`);
+    }
+    titles.add(step.title);
+  }
+  const known = new Map(current.map(step => [step.title, step]));
+  const newTitles = reported.filter(step => !known.has(step.title)).length;
+  if (current.length + newTitles > settings.maxSteps) {
+    throw new InputError(`A run may have at most ${settings.maxSteps} steps`);
+  }
+  return reported.map(step => {
+    const existing = known.get(step.title);
+    // A step that reached a final status keeps it; a late or replayed report cannot reopen it.
+    const status =
+      existing && isFinalStatus(existing.status) ? existing.status : step.status;
+    const logs = step.logs ?? existing?.logs ?? [];
+    return {
+      title: step.title,
+      status,
+      startedAt: new Date(step.startedAt),
+      completedAt: step.completedAt
+        ? new Date(step.completedAt)
+        : step.completedAt === null
+          ? null
+          : existing?.completedAt ?? null,
+      logs: logs.slice(-settings.maxLogLinesPerStep),
+    };
+  });
+}
+
+/**
+ * Computes what a valid status report changes on a run. Throws `ConflictError` when the run
+ * is already final and `InputError` when the report cannot be merged.
+ */
+export function mergeReport(
+  run: RunRecord,
+  report: StatusReport,
+  now: Date,
+  settings: MergeSettings,
+): RunUpdate {
+  if (isFinalStatus(run.status)) {
+    throw finalRunConflict(run);
+  }
+  const steps = report.steps ? mergeSteps(run.steps, report.steps, settings) : [];
+  const final = isFinalStatus(report.status);
+  let expiresAt = run.expiresAt;
+  if (report.status === 'pending-approval' && run.status !== 'pending-approval') {
+    expiresAt = new Date(now.getTime() + settings.maxPendingApprovalMs);
+  } else if (report.status !== 'pending-approval' && run.status === 'pending-approval') {
+    expiresAt = new Date(now.getTime() + settings.tokenTtlMs);
+  }
+  let completedAt: Date | null = null;
+  if (final) {
+    completedAt = report.completedAt ? new Date(report.completedAt) : now;
+  }
+  return {
+    run: {
+      status: report.status,
+      startedAt: new Date(report.startedAt),
+      completedAt,
+      message: report.message !== undefined ? report.message : run.message,
+      links: mergeLinks(run.links, report.links),
+      updatedAt: now,
+      lastReportAt: now,
+      expiresAt,
+    },
+    steps,
+  };
+}

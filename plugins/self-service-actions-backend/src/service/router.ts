@@ -1,0 +1,112 @@
+import express from 'express';
+import Router from 'express-promise-router';
+import { HttpAuthService, UserInfoService } from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
+import { REPORT_TOKEN_HEADERS } from '@internal/plugin-self-service-actions-common';
+import { RequestContext, RunService } from '../runs/RunService';
+
+/** Options of {@link createRouter}. */
+export interface RouterOptions {
+  runService: RunService;
+  httpAuth: HttpAuthService;
+  userInfo: UserInfoService;
+  maxBodyBytes: number;
+}
+
+function singleQueryValue(value: unknown, name: string): string | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (typeof value !== 'string') {
+    throw new InputError(`Query parameter ${name} must be given once`);
+  }
+  return value;
+}
+
+/** The HTTP routes of the plugin: parse, call the run service, shape the answer. */
+export async function createRouter(options: RouterOptions): Promise<express.Router> {
+  const { runService, httpAuth, userInfo, maxBodyBytes } = options;
+  const router = Router();
+
+  // The report route authenticates by its token alone. Its body is read as text whatever
+  // the content type (curl -d sends a form type) and parsed only after the token checks.
+  router.post(
+    '/report',
+    express.text({ type: () => true, limit: maxBodyBytes }),
+    async (req, res) => {
+      const token = REPORT_TOKEN_HEADERS.map(name => req.header(name)).find(Boolean);
+      const body = typeof req.body === 'string' ? req.body : '';
+      res.json(await runService.report(token, body));
+    },
+  );
+
+  router.use(express.json({ limit: maxBodyBytes }));
+
+  async function requestContext(req: express.Request): Promise<RequestContext> {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const info = await userInfo.getUserInfo(credentials);
+    return {
+      credentials,
+      caller: {
+        userRef: info.userEntityRef,
+        ownershipRefs: info.ownershipEntityRefs,
+      },
+    };
+  }
+
+  router.get('/actions', async (req, res) => {
+    const ctx = await requestContext(req);
+    res.json(
+      await runService.listActions(ctx, singleQueryValue(req.query.entityRef, 'entityRef')),
+    );
+  });
+
+  router.get('/actions/:id', async (req, res) => {
+    const ctx = await requestContext(req);
+    res.json(await runService.getAction(ctx, req.params.id));
+  });
+
+  router.post('/actions/:id/runs', async (req, res) => {
+    const ctx = await requestContext(req);
+    res.status(201).json(await runService.createRun(ctx, req.params.id, req.body ?? {}));
+  });
+
+  router.get('/runs', async (req, res) => {
+    const ctx = await requestContext(req);
+    const limit = singleQueryValue(req.query.limit, 'limit');
+    const mine = singleQueryValue(req.query.mine, 'mine');
+    if (mine !== undefined && mine !== 'true' && mine !== 'false') {
+      throw new InputError('mine must be true or false');
+    }
+    if (limit !== undefined && !/^\d+$/.test(limit)) {
+      throw new InputError('limit must be a positive integer');
+    }
+    res.json(
+      await runService.listRuns(ctx, {
+        actionId: singleQueryValue(req.query.actionId, 'actionId'),
+        entityRef: singleQueryValue(req.query.entityRef, 'entityRef'),
+        status: singleQueryValue(req.query.status, 'status'),
+        mine: mine === 'true',
+        limit: limit === undefined ? undefined : Number(limit),
+        cursor: singleQueryValue(req.query.cursor, 'cursor'),
+      }),
+    );
+  });
+
+  router.get('/runs/:id', async (req, res) => {
+    const ctx = await requestContext(req);
+    res.json(await runService.getRun(ctx, req.params.id));
+  });
+
+  router.post('/runs/:id/rerun', async (req, res) => {
+    const ctx = await requestContext(req);
+    res.status(201).json(await runService.rerun(ctx, req.params.id, req.body));
+  });
+
+  router.post('/runs/:id/cancel', async (req, res) => {
+    const ctx = await requestContext(req);
+    res.json(await runService.cancel(ctx, req.params.id));
+  });
+
+  return router;
+}
