@@ -1,0 +1,606 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { createHash } from 'node:crypto';
+import { Knex } from 'knex';
+import request from 'supertest';
+import { selfServiceActionsPlugin } from '../plugin';
+import { closedPort, TestReceiver } from '../testing/TestReceiver';
+import { actionsConfig, authHeader, entities, getUserInfo, Person } from '../testing/fixtures';
+
+jest.setTimeout(60_000);
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_16'] });
+const started = '2026-05-10T15:35:42.714+00:00';
+
+describe.each(databases.eachSupportedId())('router on %p', databaseId => {
+  let knex: Knex;
+  let server: any;
+  let receiver: TestReceiver;
+  let okAnswer: { status: number; body?: unknown };
+  let scheduler: ReturnType<typeof mockServices.scheduler.mock>;
+
+  beforeAll(async () => {
+    knex = await databases.init(databaseId);
+    receiver = new TestReceiver()
+      .on('/hooks/ok', () => okAnswer)
+      .on('/hooks/fail', () => ({ status: 500, body: 'boom: database locked' }))
+      .on('/hooks/slow', async () => {
+        await new Promise(resolve => setTimeout(resolve, 1500));
+        return { status: 200 };
+      })
+      .on('/hooks/redirect', () => ({ status: 302, headers: { location: '/hooks/ok' } }));
+    const receiverUrl = await receiver.start();
+    const refusedUrl = `http://127.0.0.1:${await closedPort()}/hooks`;
+    scheduler = mockServices.scheduler.mock();
+    const backend = await startTestBackend({
+      features: [
+        selfServiceActionsPlugin,
+        mockServices.rootConfig.factory({
+          data: {
+            selfServiceActions: {
+              admins: ['group:default/portal-admins'],
+              report: { maxBodyBytes: 64 * 1024, maxLogLinesPerStep: 3 },
+              actions: actionsConfig(receiverUrl, refusedUrl),
+            },
+          },
+        }),
+        mockServices.database.factory({ knex }),
+        mockServices.httpAuth.factory({ defaultCredentials: mockCredentials.none() }),
+        mockServices.userInfo.mock({ getUserInfo }).factory,
+        catalogServiceMock.factory({ entities }),
+        scheduler.factory,
+      ],
+    });
+    server = backend.server;
+  });
+
+  afterAll(async () => {
+    await receiver.stop();
+  });
+
+  beforeEach(async () => {
+    receiver.requests.length = 0;
+    okAnswer = { status: 202, body: { accepted: true } };
+  });
+
+  const api = (path: string) => `/api/self-service-actions${path}`;
+  const as = (person: Person) => ({ authorization: authHeader(person) });
+
+  async function createRun(
+    person: Person,
+    actionId: string,
+    body: object = { entityRef: 'component:default/payments', inputs: { reason: 'stuck' } },
+  ) {
+    return request(server).post(api(`/actions/${actionId}/runs`)).set(as(person)).send(body);
+  }
+
+  function tokenOf(index = -1): string {
+    const hook = receiver.requests.at(index)!;
+    return hook.body.reportToken ?? hook.body['c8-report-token'];
+  }
+
+  async function tableCounts() {
+    const count = async (table: string) =>
+      Number((await knex(table).count({ n: '*' }))[0].n);
+    return { runs: await count('runs'), steps: await count('run_steps'), tokens: await count('run_tokens') };
+  }
+
+  describe('GET /actions', () => {
+    it('lists the actions that apply to the entity with canRun and no secrets', async () => {
+      const res = await request(server)
+        .get(api('/actions?entityRef=component:default/payments'))
+        .set(as('allowed'));
+      expect(res.status).toBe(200);
+      const ids = res.body.map((a: any) => a.id);
+      expect(ids).toEqual(['restart-service', 'failing', 'refused', 'slow', 'redirected']);
+      const restart = res.body[0];
+      expect(restart).toMatchObject({ canRun: true, type: 'Day2', icon: 'restart' });
+      expect(restart.method).toEqual({ type: 'Webhook' });
+      expect(JSON.stringify(res.body)).not.toContain('hook-secret-value');
+    });
+
+    it('shows entity owners the private action for their entity, and says why others cannot run', async () => {
+      const ed = await request(server)
+        .get(api('/actions?entityRef=component:default/payments'))
+        .set(as('entityOwner'));
+      const byId = Object.fromEntries(ed.body.map((a: any) => [a.id, a]));
+      expect(byId['owner-restart'].canRun).toBe(true);
+      expect(byId['restart-service']).toMatchObject({ canRun: false });
+      expect(byId['restart-service'].reason).toMatch(/allowed people/);
+      const stranger = await request(server)
+        .get(api('/actions?entityRef=component:default/payments'))
+        .set(as('stranger'));
+      expect(stranger.body.map((a: any) => a.id)).not.toContain('owner-restart');
+    });
+
+    it('shows owners and admins the Draft and private actions with their URL', async () => {
+      for (const person of ['owner', 'admin'] as const) {
+        const res = await request(server).get(api('/actions')).set(as(person));
+        const ids = res.body.map((a: any) => a.id);
+        expect(ids).toEqual(expect.arrayContaining(['draft-action', 'secret-ops', 'owner-restart']));
+        expect(res.body[0].method.url).toMatch(/^http:\/\/127\.0\.0\.1/);
+      }
+      const res = await request(server).get(api('/actions')).set(as('allowed'));
+      expect(res.body.map((a: any) => a.id)).not.toContain('draft-action');
+      expect(res.body.map((a: any) => a.id)).not.toContain('secret-ops');
+    });
+
+    it('answers 404 for an unknown entity, 400 for an unparseable ref and 401 without login', async () => {
+      const unknown = await request(server)
+        .get(api('/actions?entityRef=component:default/nope'))
+        .set(as('allowed'));
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.error.name).toBe('NotFoundError');
+      const bad = await request(server).get(api('/actions?entityRef=::')).set(as('allowed'));
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.name).toBe('InputError');
+      const anonymous = await request(server).get(api('/actions'));
+      expect(anonymous.status).toBe(401);
+    });
+  });
+
+  describe('GET /actions/:id', () => {
+    it('answers 404 alike for unknown, Draft and private actions the caller may not see', async () => {
+      for (const id of ['nope', 'draft-action', 'secret-ops']) {
+        const res = await request(server).get(api(`/actions/${id}`)).set(as('stranger'));
+        expect(res.status).toBe(404);
+        expect(res.body).toEqual({
+          error: expect.objectContaining({ name: 'NotFoundError' }),
+          request: expect.anything(),
+          response: { statusCode: 404 },
+        });
+      }
+      const owner = await request(server).get(api('/actions/draft-action')).set(as('owner'));
+      expect(owner.status).toBe(200);
+      expect(owner.body.status).toBe('Draft');
+    });
+
+    it('turns a configure8-style input list into JSON Schema', async () => {
+      const res = await request(server).get(api('/actions/create-database')).set(as('allowed'));
+      expect(res.body.userInputs).toEqual({
+        type: 'object',
+        required: ['dbName', 'sizeGb'],
+        properties: {
+          dbName: { type: 'string', title: 'Database name' },
+          sizeGb: { type: 'number', title: 'Size', default: 10 },
+          backups: { type: 'boolean', title: 'Backups' },
+        },
+      });
+    });
+  });
+
+  describe('POST /actions/:id/runs', () => {
+    it('stores the run, sends the webhook with query, headers and envelope, and keeps secrets out', async () => {
+      const res = await createRun('allowed', 'restart-service', {
+        entityRef: 'component:default/payments',
+        inputs: { reason: 'deploy stuck', apiKey: 'super-secret-input' },
+      });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({
+        actionId: 'restart-service',
+        actionName: 'Restart service',
+        actionType: 'Day2',
+        entityRef: 'component:default/payments',
+        initiatedBy: 'user:default/jane',
+        status: 'inprogress',
+        inputs: { reason: 'deploy stuck', replicas: 2 },
+        steps: [],
+        rerunOf: null,
+        canCancel: true,
+        canRerun: true,
+      });
+      expect(res.body.inputs.apiKey).toBeUndefined();
+
+      expect(receiver.requests).toHaveLength(1);
+      const hook = receiver.requests[0];
+      expect(hook.method).toBe('POST');
+      expect(Object.fromEntries(hook.query)).toEqual({ fixed: '1', env: 'prod', entity: 'payments' });
+      expect(hook.headers.authorization).toBe('Bearer hook-secret-value');
+      expect(hook.headers['x-reason']).toBe('deploy stuck');
+      expect(hook.headers['content-type']).toBe('application/json');
+      expect(hook.headers['user-agent']).toMatch(/self-service-actions/);
+      expect(hook.headers['x-report-url']).toMatch(/\/api\/self-service-actions\/report$/);
+      expect(hook.body).toMatchObject({
+        action: { id: 'restart-service', name: 'Restart service', type: 'Day2' },
+        run: { id: res.body.id, reportUrl: hook.headers['x-report-url'] },
+        entity: { ref: 'component:default/payments', kind: 'Component', spec: { type: 'service' } },
+        user: { ref: 'user:default/jane' },
+        inputs: { reason: 'deploy stuck', replicas: 2, apiKey: 'super-secret-input' },
+      });
+      const token = hook.body.reportToken;
+      expect(token).toEqual(expect.any(String));
+
+      const runRows = await knex('runs').where({ id: res.body.id });
+      const tokenRows = await knex('run_tokens').where({ run_id: res.body.id });
+      const raw = JSON.stringify([runRows, tokenRows]);
+      expect(raw).not.toContain('super-secret-input');
+      expect(raw).not.toContain('hook-secret-value');
+      expect(raw).not.toContain(token);
+      expect(tokenRows[0].token_hash).toBe(createHash('sha256').update(token).digest('hex'));
+      expect(runRows[0].dispatch_status).toBe('delivered');
+    });
+
+    it('applies a valid report in the immediate answer', async () => {
+      okAnswer = {
+        status: 200,
+        body: {
+          status: 'complete',
+          startedAt: started,
+          message: 'done at once',
+          steps: [{ title: 'Only step', status: 'complete', startedAt: started, logs: ['ok'] }],
+        },
+      };
+      const res = await createRun('allowed', 'restart-service');
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({
+        status: 'complete',
+        message: 'done at once',
+        canCancel: false,
+        steps: [{ title: 'Only step', status: 'complete', logs: ['ok'] }],
+      });
+      expect(res.body.completedAt).toEqual(expect.any(String));
+    });
+
+    it('fails the run with the status and body when the webhook answers 500', async () => {
+      const res = await createRun('allowed', 'failing', { entityRef: 'component:default/payments' });
+      expect(res.status).toBe(201);
+      expect(res.body.status).toBe('failed');
+      expect(res.body.error).toBe('Webhook answered 500: boom: database locked');
+    });
+
+    it('fails the run when the connection is refused', async () => {
+      const res = await createRun('allowed', 'refused', { entityRef: 'component:default/payments' });
+      expect(res.body.status).toBe('failed');
+      expect(res.body.error).toMatch(/Webhook request failed: ECONNREFUSED/);
+    });
+
+    it('fails the run on a redirect, which it does not follow', async () => {
+      const res = await createRun('allowed', 'redirected', { entityRef: 'component:default/payments' });
+      expect(res.body.status).toBe('failed');
+      expect(res.body.error).toBe('Webhook answered 302: redirect not followed');
+      expect(receiver.requests.map(r => r.path)).toEqual(['/hooks/redirect']);
+    });
+
+    it('keeps the run in progress when the receiver does not answer in time', async () => {
+      const before = Date.now();
+      const res = await createRun('allowed', 'slow', { entityRef: 'component:default/payments' });
+      expect(Date.now() - before).toBeLessThan(1400);
+      expect(res.body.status).toBe('inprogress');
+      const row = await knex('runs').where({ id: res.body.id }).first();
+      expect(row.dispatch_status).toBe('timed-out');
+    });
+
+    it('renders a payload template with typed values and adds the token under reportTokenKey', async () => {
+      const res = await createRun('allowed', 'create-database', {
+        inputs: { dbName: 'orders', sizeGb: 20 },
+      });
+      expect(res.status).toBe(201);
+      const body = receiver.requests[0].body;
+      expect(body).toEqual({
+        title: 'Create orders for user:default/jane',
+        size: 20,
+        backups: null,
+        run: res.body.id,
+        unknown: '{{ nothing.here }}',
+        'c8-report-token': expect.any(String),
+      });
+    });
+
+    it.each<[string, Person, string, object, number, string]>([
+      ['a stranger', 'stranger', 'restart-service', { entityRef: 'component:default/payments', inputs: { reason: 'x' } }, 403, 'NotAllowedError'],
+      ['an invisible private action', 'stranger', 'secret-ops', { entityRef: 'component:default/payments' }, 404, 'NotFoundError'],
+      ['an unknown action', 'allowed', 'nope', {}, 404, 'NotFoundError'],
+      ['an unknown entity', 'allowed', 'restart-service', { entityRef: 'component:default/ghost', inputs: { reason: 'x' } }, 404, 'NotFoundError'],
+      ['a Draft, by its owner', 'owner', 'draft-action', { entityRef: 'component:default/payments' }, 409, 'ConflictError'],
+      ['a Draft, by others', 'allowed', 'draft-action', { entityRef: 'component:default/payments' }, 404, 'NotFoundError'],
+      ['missing required input', 'allowed', 'restart-service', { entityRef: 'component:default/payments', inputs: {} }, 400, 'InputError'],
+      ['an unknown input', 'allowed', 'restart-service', { entityRef: 'component:default/payments', inputs: { reason: 'x', extra: 1 } }, 400, 'InputError'],
+      ['an input of the wrong type', 'allowed', 'restart-service', { entityRef: 'component:default/payments', inputs: { reason: 'x', replicas: 'many' } }, 400, 'InputError'],
+      ['no entity for an entity action', 'allowed', 'restart-service', { inputs: { reason: 'x' } }, 400, 'InputError'],
+      ['an entity for a global action', 'allowed', 'create-database', { entityRef: 'component:default/payments', inputs: { dbName: 'a' } }, 400, 'InputError'],
+      ['an entity of another kind', 'allowed', 'failing', { entityRef: 'component:default/utils' }, 400, 'InputError'],
+      ['an unparseable entity ref', 'allowed', 'restart-service', { entityRef: 'component:default/', inputs: { reason: 'x' } }, 400, 'InputError'],
+      ['an unknown body field', 'allowed', 'restart-service', { entityRef: 'component:default/payments', inputs: { reason: 'x' }, sneaky: true }, 400, 'InputError'],
+      ['a line break placed in a header', 'allowed', 'restart-service', { entityRef: 'component:default/payments', inputs: { reason: 'x\r\nX-Evil: 1' } }, 400, 'InputError'],
+    ])('refuses %s with %p and changes nothing', async (_, person, actionId, body, status, name) => {
+      const before = await tableCounts();
+      const res = await createRun(person, actionId, body);
+      expect(res.status).toBe(status);
+      expect(res.body.error.name).toBe(name);
+      expect(await tableCounts()).toEqual(before);
+      expect(receiver.requests).toHaveLength(0);
+    });
+
+    it('puts input errors on their fields', async () => {
+      const res = await createRun('allowed', 'restart-service', {
+        entityRef: 'component:default/payments',
+        inputs: { replicas: 99, extra: true },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error.fieldErrors).toEqual(
+        expect.arrayContaining([
+          { path: 'inputs.reason', message: 'is required' },
+          { path: 'inputs.replicas', message: 'must be <= 20' },
+          { path: 'inputs.extra', message: 'is not a known field' },
+        ]),
+      );
+    });
+
+    it('answers 400 to malformed JSON and 413 to an oversized body', async () => {
+      const malformed = await request(server)
+        .post(api('/actions/restart-service/runs'))
+        .set(as('allowed'))
+        .set('content-type', 'application/json')
+        .send('{"inputs": ');
+      expect(malformed.status).toBe(400);
+      const huge = await createRun('allowed', 'restart-service', {
+        entityRef: 'component:default/payments',
+        inputs: { reason: 'x'.repeat(70 * 1024) },
+      });
+      expect(huge.status).toBe(413);
+      expect(receiver.requests).toHaveLength(0);
+    });
+
+    it('lets the entity owners run an action that allows them', async () => {
+      const res = await createRun('entityOwner', 'owner-restart', {
+        entityRef: 'component:default/payments',
+      });
+      expect(res.status).toBe(201);
+      const other = await createRun('entityOwner', 'owner-restart', {
+        entityRef: 'component:default/checkout',
+      });
+      expect(other.status).toBe(404);
+    });
+  });
+
+  describe('POST /report', () => {
+    async function report(token: string | undefined, body: unknown, header = 'x-report-token') {
+      const req = request(server).post(api('/report'));
+      if (token) req.set(header, token);
+      return typeof body === 'string'
+        ? req.set('content-type', 'application/x-www-form-urlencoded').send(body)
+        : req.send(body as object);
+    }
+
+    it('merges steps by title, replaces logs, caps lines and completes the run', async () => {
+      const run = (await createRun('allowed', 'restart-service')).body;
+      const token = tokenOf();
+      const first = await report(token, {
+        status: 'inprogress',
+        startedAt: started,
+        links: [{ title: 'CI job', url: 'https://ci.example.com/1' }],
+        steps: [
+          { title: 'Set up job', status: 'complete', startedAt: started, logs: ['a', 'b'] },
+          { title: 'Restart', status: 'inprogress', startedAt: started, logs: ['1'] },
+        ],
+      });
+      expect(first.status).toBe(200);
+      expect(first.body).toEqual({ id: run.id, status: 'inprogress' });
+      // configure8's header name and curl's default form content type both work
+      const second = await report(
+        token,
+        JSON.stringify({
+          status: 'complete',
+          startedAt: started,
+          message: 'all pods restarted',
+          links: [{ title: 'CI job #1', url: 'https://ci.example.com/1' }],
+          steps: [
+            { title: 'Restart', status: 'complete', startedAt: started, logs: ['1', '2', '3', '4', '5'] },
+            { title: 'Set up job', status: 'inprogress', startedAt: started },
+            { title: 'Verify', status: 'complete', startedAt: started, logs: [] },
+          ],
+        }),
+        'c8-report-token',
+      );
+      expect(second.status).toBe(200);
+      const read = await request(server).get(api(`/runs/${run.id}`)).set(as('allowed'));
+      expect(read.body).toMatchObject({
+        status: 'complete',
+        message: 'all pods restarted',
+        startedAt: '2026-05-10T15:35:42.714Z',
+        links: [{ title: 'CI job #1', url: 'https://ci.example.com/1' }],
+        steps: [
+          { title: 'Set up job', status: 'complete', logs: ['a', 'b'] },
+          { title: 'Restart', status: 'complete', logs: ['3', '4', '5'] },
+          { title: 'Verify', status: 'complete', logs: [] },
+        ],
+      });
+      expect(read.body.completedAt).toEqual(expect.any(String));
+    });
+
+    it('checks token, finality, expiry and body in that order, changing nothing', async () => {
+      const run = (await createRun('allowed', 'restart-service')).body;
+      const token = tokenOf();
+      const valid = { status: 'inprogress', startedAt: started };
+      const snapshot = async () => [
+        await knex('runs').where({ id: run.id }).first(),
+        await knex('run_steps').where({ run_id: run.id }),
+      ];
+      const before = await snapshot();
+
+      expect((await report(undefined, valid)).status).toBe(401);
+      expect((await report('not-a-token', valid)).status).toBe(401);
+      for (const body of [
+        '{"status": ',
+        { status: 'weird', startedAt: started },
+        { status: 'inprogress' },
+        { status: 'inprogress', startedAt: 'yesterday' },
+        { status: 'inprogress', startedAt: '2026-05-10T15:35:42' },
+        { status: 'inprogress', startedAt: started, extra: 1 },
+        `{"status":"inprogress","startedAt":"${started}","__proto__":{"admin":true}}`,
+        { status: 'inprogress', startedAt: started, steps: [{ title: 'a', status: 'complete', startedAt: started }, { title: 'a', status: 'complete', startedAt: started }] },
+      ]) {
+        const res = await report(token, body);
+        expect(res.status).toBe(400);
+        expect(res.body.error.name).toBe('InputError');
+      }
+      expect(await snapshot()).toEqual(before);
+
+      await knex('runs').where({ id: run.id }).update({ expires_at: new Date(Date.now() - 1000) });
+      const expired = await report(token, valid);
+      expect(expired.status).toBe(401);
+      expect(expired.body.error.message).toBe('Report token expired');
+
+      await knex('runs').where({ id: run.id }).update({ status: 'complete' });
+      const final = await report(token, valid);
+      expect(final.status).toBe(409);
+      expect(final.body.error.name).toBe('ConflictError');
+    });
+
+    it('answers 413 to an oversized report before looking at the token', async () => {
+      const res = await report('whatever', { status: 'inprogress', startedAt: started, message: 'x'.repeat(70 * 1024) });
+      expect(res.status).toBe(413);
+    });
+
+    it('never reopens a final step and never moves a final run', async () => {
+      await createRun('allowed', 'restart-service');
+      const token = tokenOf();
+      await report(token, {
+        status: 'inprogress',
+        startedAt: started,
+        steps: [{ title: 'Build', status: 'failed', startedAt: started }],
+      });
+      await report(token, {
+        status: 'failed',
+        startedAt: started,
+        steps: [{ title: 'Build', status: 'inprogress', startedAt: started }],
+      });
+      const again = await report(token, { status: 'complete', startedAt: started });
+      expect(again.status).toBe(409);
+      const runId = receiver.requests.at(-1)!.body.run.id;
+      const read = await request(server).get(api(`/runs/${runId}`)).set(as('admin'));
+      expect(read.body.status).toBe('failed');
+      expect(read.body.steps).toEqual([expect.objectContaining({ title: 'Build', status: 'failed' })]);
+    });
+
+    it('keeps every step when many reports for one run arrive at once', async () => {
+      const run = (await createRun('allowed', 'restart-service')).body;
+      const token = tokenOf();
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          report(token, {
+            status: 'inprogress',
+            startedAt: started,
+            steps: [{ title: `step ${i}`, status: 'complete', startedAt: started, logs: [`${i}`] }],
+          }),
+        ),
+      );
+      expect(results.map(r => r.status)).toEqual(Array(20).fill(200));
+      const read = await request(server).get(api(`/runs/${run.id}`)).set(as('allowed'));
+      expect(read.body.steps).toHaveLength(20);
+    });
+  });
+
+  describe('runs', () => {
+    it('shows each person the runs they may see', async () => {
+      await knex('run_steps').delete();
+      await knex('run_tokens').delete();
+      await knex('runs').delete();
+      const janes = (await createRun('allowed', 'restart-service')).body;
+      const eds = (await createRun('entityOwner', 'owner-restart', { entityRef: 'component:default/payments' })).body;
+      const sams = (await createRun('stranger', 'failing', { entityRef: 'component:default/payments' })).body;
+      const ids = async (person: Person, query = '') =>
+        (await request(server).get(api(`/runs${query}`)).set(as(person))).body.items.map((r: any) => r.id);
+
+      expect(await ids('admin')).toEqual([sams.id, eds.id, janes.id]);
+      expect(await ids('owner')).toEqual([sams.id, eds.id, janes.id]);
+      expect(await ids('allowed')).toEqual([janes.id]);
+      expect(await ids('viewer')).toEqual([janes.id]);
+      expect(await ids('entityOwner')).toEqual([eds.id]);
+      expect(await ids('stranger')).toEqual([sams.id]);
+      expect(await ids('admin', '?mine=true')).toEqual([]);
+      expect(await ids('admin', '?status=failed')).toEqual([sams.id]);
+      expect(await ids('admin', '?actionId=owner-restart')).toEqual([eds.id]);
+      expect(await ids('owner', '?entityRef=component:default/payments')).toHaveLength(3);
+
+      const page1 = await request(server).get(api('/runs?limit=2')).set(as('admin'));
+      expect(page1.body.items).toHaveLength(2);
+      const page2 = await request(server)
+        .get(api(`/runs?limit=2&cursor=${page1.body.nextCursor}`))
+        .set(as('admin'));
+      expect(page2.body.items.map((r: any) => r.id)).toEqual([janes.id]);
+      expect(page2.body.nextCursor).toBeUndefined();
+
+      for (const query of ['?status=nope', '?limit=0', '?limit=1000', '?mine=maybe', '?cursor=zzz']) {
+        const res = await request(server).get(api(`/runs${query}`)).set(as('admin'));
+        expect(res.status).toBe(400);
+      }
+
+      const hidden = await request(server).get(api(`/runs/${janes.id}`)).set(as('stranger'));
+      expect(hidden.status).toBe(404);
+      const missing = await request(server).get(api('/runs/nope')).set(as('stranger'));
+      expect(missing.status).toBe(404);
+      expect(hidden.body.error).toEqual({ ...missing.body.error, message: expect.any(String) });
+      const viewer = await request(server).get(api(`/runs/${janes.id}`)).set(as('viewer'));
+      expect(viewer.status).toBe(200);
+      expect(viewer.body).toMatchObject({ canCancel: false, canRerun: false });
+    });
+
+    it('lets the initiator, owners and admins cancel, but not results viewers', async () => {
+      const run = (await createRun('allowed', 'restart-service')).body;
+      const token = tokenOf();
+      const viewer = await request(server).post(api(`/runs/${run.id}/cancel`)).set(as('viewer'));
+      expect(viewer.status).toBe(403);
+      const stranger = await request(server).post(api(`/runs/${run.id}/cancel`)).set(as('stranger'));
+      expect(stranger.status).toBe(404);
+      const cancelled = await request(server).post(api(`/runs/${run.id}/cancel`)).set(as('allowed'));
+      expect(cancelled.status).toBe(200);
+      expect(cancelled.body).toMatchObject({ status: 'terminated', message: 'Cancelled by user:default/jane', canCancel: false });
+      const again = await request(server).post(api(`/runs/${run.id}/cancel`)).set(as('owner'));
+      expect(again.status).toBe(409);
+      // the receiver learns it from the 409 on its next report
+      const late = await request(server)
+        .post(api('/report'))
+        .set('x-report-token', token)
+        .send({ status: 'inprogress', startedAt: started });
+      expect(late.status).toBe(409);
+    });
+
+    it('re-runs with overrides, asking for secret inputs again', async () => {
+      const original = (
+        await createRun('allowed', 'restart-service', {
+          entityRef: 'component:default/payments',
+          inputs: { reason: 'first', replicas: 3, apiKey: 'k1' },
+        })
+      ).body;
+      const rerun = await request(server)
+        .post(api(`/runs/${original.id}/rerun`))
+        .set(as('allowed'))
+        .send({ inputs: { reason: 'second', apiKey: 'k2' } });
+      expect(rerun.status).toBe(201);
+      expect(rerun.body).toMatchObject({ rerunOf: original.id, inputs: { reason: 'second', replicas: 3 } });
+      expect(receiver.requests.at(-1)!.body.inputs).toEqual({ reason: 'second', replicas: 3, apiKey: 'k2' });
+      expect(receiver.requests.at(-1)!.body.run.id).toBe(rerun.body.id);
+
+      const byOwner = await request(server).post(api(`/runs/${original.id}/rerun`)).set(as('owner')).send({});
+      expect(byOwner.status).toBe(201);
+      expect(byOwner.body.initiatedBy).toBe('user:default/olivia');
+
+      const byViewer = await request(server).post(api(`/runs/${original.id}/rerun`)).set(as('viewer')).send({});
+      expect(byViewer.status).toBe(403);
+      const byStranger = await request(server).post(api(`/runs/${original.id}/rerun`)).set(as('stranger')).send({});
+      expect(byStranger.status).toBe(404);
+      const badInputs = await request(server)
+        .post(api(`/runs/${original.id}/rerun`))
+        .set(as('allowed'))
+        .send({ inputs: { replicas: 0 } });
+      expect(badInputs.status).toBe(400);
+    });
+
+    it('terminates runs whose token expired when the scheduled sweep runs', async () => {
+      const run = (await createRun('allowed', 'restart-service')).body;
+      await knex('runs').where({ id: run.id }).update({ expires_at: new Date(Date.now() - 1000) });
+      const task = scheduler.scheduleTask.mock.calls[0][0];
+      expect(task.id).toBe('self-service-actions-expire-runs');
+      await (task.fn as () => Promise<void>)();
+      const read = await request(server).get(api(`/runs/${run.id}`)).set(as('allowed'));
+      expect(read.body.status).toBe('terminated');
+      expect(read.body.message).toMatch(/report token expired/);
+    });
+  });
+});
