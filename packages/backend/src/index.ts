@@ -1,0 +1,14 @@
+/*
+ * Demo backend: catalog with the example entities, guest sign-in, and the self-service
+ * actions plugin. SQLite in memory by default; PostgreSQL when backend.database says so.
+ */
+import { createBackend } from '@backstage/backend-defaults';
+
+const backend = createBackend();
+
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(import('@internal/plugin-self-service-actions-backend'));
+
+backend.start();
