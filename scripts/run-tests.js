@@ -20,6 +20,13 @@ const env = {
     process.env[postgresVariable] || 'postgresql://postgres@127.0.0.1:5432/postgres',
 };
 
+// Type errors are test failures too: the type check runs first and counts as one test.
+const typeCheck = spawnSync(
+  process.execPath,
+  [require.resolve('typescript/bin/tsc', { paths: [root] }), '--noEmit', '-p', root],
+  { cwd: root, env, stdio: 'inherit' },
+);
+
 const jest = spawnSync(
   process.execPath,
   [
@@ -40,7 +47,13 @@ if (!fs.existsSync(resultsFile)) {
 }
 const results = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
 let failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
-const passed = results.numPassedTests;
+let passed = results.numPassedTests;
+if (typeCheck.status === 0) {
+  passed += 1;
+} else {
+  console.error('The type check (tsc --noEmit) failed.');
+  failed += 1;
+}
 
 // A PostgreSQL server that was not reachable makes TestDatabases skip it silently; in CI
 // that would hide every PostgreSQL-only bug, so it counts as a failure.

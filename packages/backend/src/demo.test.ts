@@ -1,0 +1,204 @@
+/*
+ * End to end: the demo backend as `npm start` runs it (a real process with the real
+ * plugin, catalog and guest sign-in) and the example receiver driving a run to the end.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AddressInfo } from 'node:net';
+import { createReceiver } from 'example-webhook-receiver';
+import { Client } from 'pg';
+
+jest.setTimeout(180_000);
+
+const root = path.resolve(__dirname, '../../..');
+const cli = require.resolve('@backstage/cli/bin/backstage-cli', { paths: [root] });
+const postgresUrl = process.env.BACKSTAGE_TEST_DATABASE_POSTGRES16_CONNECTION_STRING;
+
+interface Backend {
+  url: string;
+  process: ChildProcess;
+  output: string[];
+}
+
+const started: Backend[] = [];
+
+async function startBackend(port: number, receiverUrl: string, configFiles: string[], extraYaml = '') {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssa-demo-'));
+  const portConfig = path.join(dir, 'port.yaml');
+  fs.writeFileSync(
+    portConfig,
+    `backend:\n  baseUrl: http://localhost:${port}\n  listen:\n    port: ${port}\n${extraYaml}`,
+  );
+  const args = [cli, 'package', 'start', '--config', '../../app-config.yaml'];
+  for (const file of [...configFiles, portConfig]) {
+    args.push('--config', file);
+  }
+  const child = spawn(process.execPath, args, {
+    cwd: path.join(root, 'packages/backend'),
+    // Guest sign-in only works in development; jest runs with NODE_ENV=test.
+    env: { ...process.env, NODE_ENV: 'development', DEMO_RECEIVER_URL: receiverUrl, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const backend: Backend = { url: `http://localhost:${port}`, process: child, output: [] };
+  child.stdout!.on('data', d => backend.output.push(String(d)));
+  child.stderr!.on('data', d => backend.output.push(String(d)));
+  started.push(backend);
+  await waitFor(async () => {
+    if (child.exitCode !== null) {
+      throw new Error(`backend exited: ${backend.output.join('')}`);
+    }
+    const res = await fetch(`${backend.url}/api/self-service-actions/actions`).catch(() => undefined);
+    return res?.status === 401;
+  }, 90_000);
+  return backend;
+}
+
+async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise(resolve => setTimeout(resolve, 250));
+  }
+}
+
+async function guestToken(backend: Backend): Promise<string> {
+  const res = await fetch(`${backend.url}/api/auth/guest/refresh`, {
+    headers: { 'x-requested-with': 'XMLHttpRequest' },
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()).backstageIdentity.token;
+}
+
+async function call(backend: Backend, token: string, route: string, body?: object) {
+  const res = await fetch(`${backend.url}/api/self-service-actions${route}`, {
+    method: body ? 'POST' : 'GET',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/** Waits until the catalog has ingested the demo entities the actions need. */
+async function waitForCatalog(backend: Backend, token: string) {
+  await waitFor(async () => {
+    const res = await call(backend, token, '/actions?entityRef=component:default/payments');
+    return res.status === 200;
+  }, 60_000);
+}
+
+async function startReceiver() {
+  const receiver = createReceiver({ stepDelayMs: 200, log: () => {} });
+  await new Promise<void>(resolve => receiver.server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(receiver.server.address() as AddressInfo).port}`;
+  return { ...receiver, url };
+}
+
+/** Drops the databases (one per plugin) the instances created. */
+async function dropDatabases(prefix: string) {
+  const client = new Client({ connectionString: postgresUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      'SELECT datname FROM pg_database WHERE datname LIKE $1',
+      [`${prefix}%`],
+    );
+    for (const { datname } of rows) {
+      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+afterEach(async () => {
+  for (const backend of started.splice(0)) {
+    backend.process.kill('SIGTERM');
+    await new Promise(resolve => backend.process.once('exit', resolve));
+  }
+});
+
+describe('the demo', () => {
+  it('runs the demo action on SQLite until the example receiver completes it', async () => {
+    const receiver = await startReceiver();
+    try {
+      const backend = await startBackend(7107, receiver.url, []);
+      const token = await guestToken(backend);
+      await waitForCatalog(backend, token);
+      const created = await call(backend, token, '/actions/restart-service/runs', {
+        entityRef: 'component:default/payments',
+        inputs: { reason: 'demo test' },
+      });
+      expect(created.status).toBe(201);
+      expect(created.body.initiatedBy).toBe('user:default/jane');
+      const done = await waitFor(async () => {
+        const run = await call(backend, token, `/runs/${created.body.id}`);
+        return run.body.status === 'complete' && run.body;
+      }, 30_000);
+      expect(done.steps.map((s: { title: string }) => s.title)).toEqual([
+        'Queued',
+        'Set up job',
+        'Check out configuration',
+        'Run action',
+        'Verify',
+      ]);
+      expect(receiver.reports.every(r => r.status === 200)).toBe(true);
+
+      const failing = await call(backend, token, '/actions/scale-database/runs', {
+        entityRef: 'resource:default/orders-db',
+      });
+      expect(failing.body).toMatchObject({ status: 'failed', error: expect.stringContaining('500') });
+      const refused = await call(backend, token, '/actions/failover-region/runs', {
+        entityRef: 'component:default/payments',
+        inputs: { region: 'eu-west-1' },
+      });
+      expect(refused.status).toBe(403);
+    } finally {
+      receiver.server.close();
+    }
+  });
+
+  it('runs two instances on one POSTGRES database: a run made on one is read and reported through the other', async () => {
+    expect(postgresUrl).toBeDefined();
+    const receiver = await startReceiver();
+    const prefix = `ssa_demo_test_${process.pid}_`;
+    const postgres = [path.join(root, 'packages/backend/app-config.postgres.yaml')];
+    process.env.SSA_DEMO_POSTGRES_URL = postgresUrl;
+    process.env.SSA_DEMO_DATABASE_PREFIX = prefix;
+    try {
+      const first = await startBackend(7127, receiver.url, postgres);
+      // one after the other: two instances migrating at once can trip over the migration lock
+      const second = await startBackend(7137, receiver.url, [
+        ...postgres,
+        path.join(root, 'packages/backend/app-config.instance2.yaml'),
+      ]);
+      const jane = await guestToken(first);
+      const olivia = await guestToken(second);
+      await waitForCatalog(first, jane);
+      const created = await call(first, jane, '/actions/restart-service/runs', {
+        entityRef: 'component:default/payments',
+        inputs: { reason: 'two instances' },
+      });
+      expect(created.status).toBe(201);
+      // olivia is an admin on the second instance: she sees jane's run there, complete
+      const done = await waitFor(async () => {
+        const run = await call(second, olivia, `/runs/${created.body.id}`);
+        return run.body.status === 'complete' && run.body;
+      }, 30_000);
+      expect(done.initiatedBy).toBe('user:default/jane');
+      expect(done.steps).toHaveLength(5);
+    } finally {
+      receiver.server.close();
+      delete process.env.SSA_DEMO_POSTGRES_URL;
+      delete process.env.SSA_DEMO_DATABASE_PREFIX;
+      for (const backend of started.splice(0)) {
+        backend.process.kill('SIGTERM');
+        await new Promise(resolve => backend.process.once('exit', resolve));
+      }
+      await dropDatabases(prefix);
+    }
+  });
+});
