@@ -1,0 +1,37 @@
+import { createApiRef } from '@backstage/core-plugin-api';
+import {
+  ActionListItem,
+  CreateRunRequest,
+  JsonObject,
+  PublicActionDefinition,
+  Run,
+  RunList,
+  RunStatus,
+} from '@internal/plugin-self-service-actions-common';
+
+/** Filters and paging of {@link SelfServiceActionsApi.listRuns}. */
+export interface ListRunsOptions {
+  actionId?: string;
+  entityRef?: string;
+  status?: RunStatus;
+  mine?: boolean;
+  limit?: number;
+  cursor?: string;
+}
+
+/** Talks to the self-service actions backend. */
+export interface SelfServiceActionsApi {
+  /** Actions the user may see; with an entity, those that apply to it. */
+  listActions(options?: { entityRef?: string }): Promise<ActionListItem[]>;
+  getAction(id: string): Promise<PublicActionDefinition>;
+  createRun(actionId: string, request: CreateRunRequest): Promise<Run>;
+  listRuns(options?: ListRunsOptions): Promise<RunList>;
+  getRun(id: string): Promise<Run>;
+  rerun(id: string, inputs?: JsonObject): Promise<Run>;
+  cancelRun(id: string): Promise<Run>;
+}
+
+/** The API reference of {@link SelfServiceActionsApi}. */
+export const selfServiceActionsApiRef = createApiRef<SelfServiceActionsApi>({
+  id: 'plugin.self-service-actions.service',
+});

@@ -1,0 +1,96 @@
+import React from 'react';
+import { Entity } from '@backstage/catalog-model';
+import { EmptyState, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import { ActionListItem, PublicActionDefinition } from '@internal/plugin-self-service-actions-common';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Chip from '@material-ui/core/Chip';
+import List from '@material-ui/core/List';
+import ListItem from '@material-ui/core/ListItem';
+import ListItemIcon from '@material-ui/core/ListItemIcon';
+import ListItemSecondaryAction from '@material-ui/core/ListItemSecondaryAction';
+import ListItemText from '@material-ui/core/ListItemText';
+import Tooltip from '@material-ui/core/Tooltip';
+import { ActionIcon } from '../ActionIcon/ActionIcon';
+
+/** Props of {@link ActionList}. */
+export interface ActionListProps {
+  actions?: ActionListItem[];
+  loading: boolean;
+  error?: Error;
+  /** Where the list is shown, for the empty state. */
+  entity?: Entity;
+  onRun(action: PublicActionDefinition): void;
+}
+
+/** Actions with icon, type, description and Draft badge; Run is disabled with the reason when not allowed. */
+export function ActionList(props: ActionListProps) {
+  const { actions, loading, error, entity, onRun } = props;
+  if (loading) {
+    return <Progress />;
+  }
+  if (error) {
+    return <ResponseErrorPanel error={error} />;
+  }
+  if (!actions?.length) {
+    return (
+      <EmptyState
+        missing="data"
+        title="No actions"
+        description={
+          entity
+            ? `No self-service action applies to ${entity.metadata.title ?? entity.metadata.name}, or none is visible to you.`
+            : 'No self-service action is visible to you.'
+        }
+      />
+    );
+  }
+  return (
+    <List aria-label="Self-service actions">
+      {actions.map(action => {
+        const runButton = (
+          <Button
+            variant="contained"
+            color="primary"
+            size="small"
+            disabled={!action.canRun}
+            onClick={() => onRun(action)}
+            aria-label={`Run ${action.name}`}
+          >
+            Run
+          </Button>
+        );
+        return (
+          <ListItem key={action.id} data-testid={`action-${action.id}`}>
+            <ListItemIcon>
+              <ActionIcon icon={action.icon} />
+            </ListItemIcon>
+            <ListItemText
+              primary={
+                <Box display="flex" alignItems="center" style={{ gap: 8 }} component="span">
+                  <span>{action.name}</span>
+                  <Chip size="small" label={action.type} variant="outlined" />
+                  {action.status === 'Draft' && <Chip size="small" label="Draft" color="secondary" />}
+                </Box>
+              }
+              secondary={action.description}
+              style={{ paddingRight: 96 }}
+            />
+            <ListItemSecondaryAction>
+              {action.canRun ? (
+                runButton
+              ) : (
+                // A disabled button fires no events: the wrapper carries the tooltip and focus.
+                <Tooltip title={action.reason ?? 'You may not run this action'}>
+                  <span tabIndex={0} aria-label={action.reason} data-testid={`run-disabled-${action.id}`}>
+                    {runButton}
+                  </span>
+                </Tooltip>
+              )}
+            </ListItemSecondaryAction>
+          </ListItem>
+        );
+      })}
+    </List>
+  );
+}

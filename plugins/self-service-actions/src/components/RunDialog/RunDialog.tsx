@@ -1,0 +1,151 @@
+import React, { useMemo, useState } from 'react';
+import { useApi } from '@backstage/core-plugin-api';
+import { ResponseError } from '@backstage/errors';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  JsonObject,
+  PublicActionDefinition,
+  Run,
+} from '@internal/plugin-self-service-actions-common';
+import { withTheme } from '@rjsf/core';
+import { Theme as MuiTheme } from '@rjsf/material-ui';
+import validator from '@rjsf/validator-ajv8';
+import { ErrorSchema, RegistryFieldsType } from '@rjsf/utils';
+import Button from '@material-ui/core/Button';
+import Dialog from '@material-ui/core/Dialog';
+import DialogActions from '@material-ui/core/DialogActions';
+import DialogContent from '@material-ui/core/DialogContent';
+import DialogTitle from '@material-ui/core/DialogTitle';
+import TextField from '@material-ui/core/TextField';
+import Typography from '@material-ui/core/Typography';
+import Alert from '@material-ui/lab/Alert';
+import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
+import { EntityPickerField, OwnerPickerField } from './EntityPickerField';
+import { formUiSchema, secretInputNames, toExtraErrors } from './formUtils';
+
+const Form = withTheme(MuiTheme);
+const fields: RegistryFieldsType = {
+  EntityPicker: EntityPickerField,
+  OwnerPicker: OwnerPickerField,
+};
+
+/** Props of {@link RunDialog}. */
+export interface RunDialogProps {
+  action: PublicActionDefinition;
+  /** The target entity; absent for a global action. */
+  entity?: Entity;
+  open: boolean;
+  onClose(): void;
+  onCreated(run: Run): void;
+  /** Re-run: the run to re-run, whose inputs prefill the form. */
+  rerunOf?: Run;
+}
+
+/**
+ * The form of an action, rendered from its JSON Schema. Client validation runs first; the
+ * server's field errors are shown on the fields they concern. Delete actions ask for the
+ * entity's name before Run is enabled.
+ */
+export function RunDialog(props: RunDialogProps) {
+  const { action, entity, open, onClose, onCreated, rerunOf } = props;
+  const api = useApi(selfServiceActionsApiRef);
+  const [formData, setFormData] = useState<JsonObject>(() => (rerunOf?.inputs ?? {}) as JsonObject);
+  const [extraErrors, setExtraErrors] = useState<ErrorSchema | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const [submitting, setSubmitting] = useState(false);
+  const [confirmation, setConfirmation] = useState('');
+  const uiSchema = useMemo(
+    () => ({
+      ...formUiSchema(action.userInputs, action.uiSchema),
+      'ui:submitButtonOptions': { norender: true },
+    }),
+    [action],
+  );
+  const secrets = secretInputNames(action.userInputs);
+  const confirmName = action.type === 'Delete' ? entity?.metadata.name ?? action.name : undefined;
+  const confirmed = !confirmName || confirmation === confirmName;
+  const formId = `ssa-run-form-${action.id}`;
+
+  const submit = async (inputs: JsonObject) => {
+    setSubmitting(true);
+    setError(undefined);
+    setExtraErrors(undefined);
+    try {
+      const run = rerunOf
+        ? await api.rerun(rerunOf.id, inputs)
+        : await api.createRun(action.id, {
+            ...(entity ? { entityRef: stringifyEntityRef(entity) } : {}),
+            inputs,
+          });
+      onCreated(run);
+    } catch (e) {
+      const body = e instanceof ResponseError ? (e.body.error as { fieldErrors?: any[] }) : undefined;
+      if (body?.fieldErrors?.length) {
+        const mapped = toExtraErrors(body.fieldErrors);
+        setExtraErrors(mapped.extraErrors);
+        setError(mapped.otherErrors.length ? mapped.otherErrors.join('; ') : 'Please correct the highlighted fields.');
+      } else {
+        setError(e instanceof ResponseError ? e.body.error.message : (e as Error).message);
+      }
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  return (
+    <Dialog open={open} onClose={onClose} fullWidth maxWidth="sm" aria-labelledby={`${formId}-title`}>
+      <DialogTitle id={`${formId}-title`}>
+        {rerunOf ? `Re-run ${action.name}` : action.name}
+      </DialogTitle>
+      <DialogContent>
+        {action.description && <Typography variant="body2" paragraph>{action.description}</Typography>}
+        {rerunOf && secrets.length > 0 && (
+          <Alert severity="info">Secret inputs are never stored: enter {secrets.join(', ')} again.</Alert>
+        )}
+        {error && (
+          <Alert severity="error" role="alert">
+            {error}
+          </Alert>
+        )}
+        <Form
+          id={formId}
+          schema={action.userInputs as any}
+          uiSchema={uiSchema}
+          formData={formData}
+          fields={fields}
+          validator={validator}
+          extraErrors={extraErrors}
+          showErrorList={false}
+          noHtml5Validate
+          disabled={submitting}
+          onChange={e => setFormData(e.formData)}
+          onSubmit={e => submit(e.formData as JsonObject)}
+        />
+        {confirmName && (
+          <TextField
+            fullWidth
+            margin="normal"
+            variant="outlined"
+            label={`Type ${confirmName} to confirm`}
+            helperText="This action deletes things. Type the name to enable Run."
+            value={confirmation}
+            onChange={e => setConfirmation(e.target.value)}
+            inputProps={{ 'aria-label': `Type ${confirmName} to confirm` }}
+          />
+        )}
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={onClose}>Cancel</Button>
+        <Button
+          type="submit"
+          form={formId}
+          color="primary"
+          variant="contained"
+          disabled={submitting || !confirmed}
+        >
+          {submitting ? 'Running…' : 'Run'}
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}

@@ -1,0 +1,58 @@
+import { JsonObject, JsonValue } from '@internal/plugin-self-service-actions-common';
+import { ErrorSchema, UiSchema } from '@rjsf/utils';
+
+function isObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The uiSchema to render: the action's, with secret properties as password fields. */
+export function formUiSchema(schema: JsonObject, uiSchema?: JsonObject): UiSchema {
+  const result: UiSchema = { ...(uiSchema as UiSchema) };
+  const properties = isObject(schema.properties) ? schema.properties : {};
+  for (const [name, property] of Object.entries(properties)) {
+    if (isObject(property) && property.secret === true) {
+      result[name] = { ...(result[name] as object), 'ui:widget': 'password' };
+    }
+  }
+  return result;
+}
+
+/** Names of the secret inputs, which are never stored and must be given again on re-run. */
+export function secretInputNames(schema: JsonObject): string[] {
+  const properties = isObject(schema.properties) ? schema.properties : {};
+  return Object.entries(properties)
+    .filter(([, property]) => isObject(property) && property.secret === true)
+    .map(([name]) => name);
+}
+
+/** A server field error. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/**
+ * Turns the server's `fieldErrors` (`inputs.replicas`) into RJSF extra errors so each message
+ * shows on its field; errors that name no input are returned apart.
+ */
+export function toExtraErrors(fieldErrors: FieldError[]): {
+  extraErrors: ErrorSchema;
+  otherErrors: string[];
+} {
+  const extraErrors: ErrorSchema = {};
+  const otherErrors: string[] = [];
+  for (const { path, message } of fieldErrors) {
+    const segments = path.split('.');
+    if (segments[0] !== 'inputs' || segments.length < 2) {
+      otherErrors.push(path ? `${path} ${message}` : message);
+      continue;
+    }
+    let node: any = extraErrors;
+    for (const segment of segments.slice(1)) {
+      node[segment] = node[segment] ?? {};
+      node = node[segment];
+    }
+    node.__errors = [...(node.__errors ?? []), message];
+  }
+  return { extraErrors, otherErrors };
+}

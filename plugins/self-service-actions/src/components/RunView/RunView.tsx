@@ -1,0 +1,206 @@
+import React, { useState } from 'react';
+import { useApi } from '@backstage/core-plugin-api';
+import { ResponseError } from '@backstage/errors';
+import { LogViewer, Progress, ResponseErrorPanel, Link } from '@backstage/core-components';
+import { EntityRefLink } from '@backstage/plugin-catalog-react';
+import { PublicActionDefinition, Run, RunStep } from '@internal/plugin-self-service-actions-common';
+import Accordion from '@material-ui/core/Accordion';
+import AccordionDetails from '@material-ui/core/AccordionDetails';
+import AccordionSummary from '@material-ui/core/AccordionSummary';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Typography from '@material-ui/core/Typography';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableRow from '@material-ui/core/TableRow';
+import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
+import Alert from '@material-ui/lab/Alert';
+import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
+import { RunStatusChip } from '../RunStatusChip/RunStatusChip';
+import { RunDialog } from '../RunDialog/RunDialog';
+import { useLiveRun } from './useLiveRun';
+
+/** "1m 5s" between two instants (to now when the second is missing). */
+export function formatDuration(from: string | null, to: string | null): string {
+  if (!from) return '';
+  const ms = Math.max(0, (to ? Date.parse(to) : Date.now()) - Date.parse(from));
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${seconds % 60}s`;
+  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+}
+
+const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
+
+function StepItem(props: { step: RunStep; index: number }) {
+  const { step, index } = props;
+  const id = `ssa-step-${index}`;
+  return (
+    <Accordion TransitionProps={{ unmountOnExit: true }} data-testid="run-step">
+      <AccordionSummary expandIcon={<ExpandMoreIcon />} aria-controls={`${id}-logs`} id={id}>
+        <Box display="flex" alignItems="center" width="100%" style={{ gap: 16 }}>
+          <Typography style={{ flexGrow: 1 }}>{step.title}</Typography>
+          <RunStatusChip status={step.status} />
+          <Typography variant="caption" color="textSecondary">
+            {formatDuration(step.startedAt, step.completedAt ?? null)}
+          </Typography>
+        </Box>
+      </AccordionSummary>
+      <AccordionDetails id={`${id}-logs`}>
+        {step.logs.length ? (
+          <div style={{ height: 200, width: '100%' }}>
+            <LogViewer text={step.logs.join('\n')} />
+          </div>
+        ) : (
+          <Typography variant="body2" color="textSecondary">
+            No logs.
+          </Typography>
+        )}
+      </AccordionDetails>
+    </Accordion>
+  );
+}
+
+/** Props of {@link RunView}. */
+export interface RunViewProps {
+  runId: string;
+  /** Called with the new run when the user re-runs. */
+  onRerun?(run: Run): void;
+}
+
+/** One run, live until it is final: status, who and when, inputs, steps with logs, links. */
+export function RunView(props: RunViewProps) {
+  const { runId, onRerun } = props;
+  const api = useApi(selfServiceActionsApiRef);
+  const { run, error, setRun } = useLiveRun(runId);
+  const [actionError, setActionError] = useState<string>();
+  const [rerunAction, setRerunAction] = useState<PublicActionDefinition>();
+
+  if (!run && error) {
+    return <ResponseErrorPanel error={error} />;
+  }
+  if (!run) {
+    return <Progress />;
+  }
+
+  const cancel = async () => {
+    setActionError(undefined);
+    try {
+      setRun(await api.cancelRun(run.id));
+    } catch (e) {
+      setActionError(e instanceof ResponseError ? e.body.error.message : (e as Error).message);
+    }
+  };
+  const openRerun = async () => {
+    setActionError(undefined);
+    try {
+      setRerunAction(await api.getAction(run.actionId));
+    } catch (e) {
+      setActionError(e instanceof ResponseError ? e.body.error.message : (e as Error).message);
+    }
+  };
+  const inputs = Object.entries(run.inputs);
+
+  return (
+    <Box aria-live="polite" data-testid="run-view">
+      <Box display="flex" alignItems="center" flexWrap="wrap" style={{ gap: 16 }} mb={2}>
+        <Typography variant="h6" component="h3">
+          {run.actionName}
+        </Typography>
+        <RunStatusChip status={run.status} />
+        <Box flexGrow={1} />
+        {run.canRerun && (
+          <Button variant="outlined" onClick={openRerun}>
+            Re-run
+          </Button>
+        )}
+        {run.canCancel && (
+          <Button variant="outlined" color="secondary" onClick={cancel}>
+            Cancel run
+          </Button>
+        )}
+      </Box>
+      {actionError && <Alert severity="error">{actionError}</Alert>}
+      {run.error && (
+        <Alert severity="error" data-testid="run-error">
+          {run.error}
+        </Alert>
+      )}
+      {run.message && (
+        <Alert severity={run.status === 'failed' ? 'warning' : 'info'} data-testid="run-message">
+          {run.message}
+        </Alert>
+      )}
+      <Table size="small" aria-label="Run details">
+        <TableBody>
+          {run.entityRef && (
+            <TableRow>
+              <TableCell component="th" scope="row">Entity</TableCell>
+              <TableCell><EntityRefLink entityRef={run.entityRef} /></TableCell>
+            </TableRow>
+          )}
+          <TableRow>
+            <TableCell component="th" scope="row">Initiated by</TableCell>
+            <TableCell><EntityRefLink entityRef={run.initiatedBy} /></TableCell>
+          </TableRow>
+          <TableRow>
+            <TableCell component="th" scope="row">Started</TableCell>
+            <TableCell>{when(run.startedAt ?? run.createdAt)}</TableCell>
+          </TableRow>
+          <TableRow>
+            <TableCell component="th" scope="row">Completed</TableCell>
+            <TableCell>{when(run.completedAt)}</TableCell>
+          </TableRow>
+          <TableRow>
+            <TableCell component="th" scope="row">Duration</TableCell>
+            <TableCell>{formatDuration(run.startedAt ?? run.createdAt, run.completedAt)}</TableCell>
+          </TableRow>
+          {inputs.map(([name, value]) => (
+            <TableRow key={name}>
+              <TableCell component="th" scope="row">{name}</TableCell>
+              <TableCell>{typeof value === 'string' ? value : JSON.stringify(value)}</TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+      {run.links.length > 0 && (
+        <Box mt={2}>
+          <Typography variant="subtitle2" component="h4">Links</Typography>
+          <ul>
+            {run.links.map(link => (
+              <li key={link.url}>
+                <Link to={link.url}>{link.title ?? link.url}</Link>
+              </li>
+            ))}
+          </ul>
+        </Box>
+      )}
+      <Box mt={2}>
+        <Typography variant="subtitle2" component="h4" gutterBottom>
+          Steps
+        </Typography>
+        {run.steps.length === 0 ? (
+          <Typography variant="body2" color="textSecondary">
+            No steps reported yet.
+          </Typography>
+        ) : (
+          run.steps.map((step, index) => <StepItem key={step.title} step={step} index={index} />)
+        )}
+      </Box>
+      {rerunAction && (
+        <RunDialog
+          open
+          action={rerunAction}
+          rerunOf={run}
+          onClose={() => setRerunAction(undefined)}
+          onCreated={created => {
+            setRerunAction(undefined);
+            onRerun?.(created);
+          }}
+        />
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,169 @@
+import React, { useState } from 'react';
+import { useApi } from '@backstage/core-plugin-api';
+import { EmptyState, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import { EntityRefLink } from '@backstage/plugin-catalog-react';
+import { RUN_STATUSES, RunStatus } from '@internal/plugin-self-service-actions-common';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Checkbox from '@material-ui/core/Checkbox';
+import FormControl from '@material-ui/core/FormControl';
+import FormControlLabel from '@material-ui/core/FormControlLabel';
+import InputLabel from '@material-ui/core/InputLabel';
+import MenuItem from '@material-ui/core/MenuItem';
+import Select from '@material-ui/core/Select';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
+import useAsync from 'react-use/esm/useAsync';
+import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
+import { RunStatusChip } from '../RunStatusChip/RunStatusChip';
+import { formatDuration } from '../RunView/RunView';
+
+/** Props of {@link RunsTable}. */
+export interface RunsTableProps {
+  /** Only the runs of this entity. */
+  entityRef?: string;
+  /** Changing it reloads the table (after a new run). */
+  refreshKey?: number;
+  onOpenRun(runId: string): void;
+  pageSize?: number;
+}
+
+/** Runs the user may see, newest first, with filters (action, status, mine) and cursor paging. */
+export function RunsTable(props: RunsTableProps) {
+  const { entityRef, refreshKey, onOpenRun, pageSize = 10 } = props;
+  const api = useApi(selfServiceActionsApiRef);
+  const [actionId, setActionId] = useState('');
+  const [status, setStatus] = useState('');
+  const [mine, setMine] = useState(false);
+  // cursors of the pages before the current one; the last entry is the current page's cursor
+  const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
+  const cursor = cursors[cursors.length - 1];
+
+  const actions = useAsync(() => api.listActions(entityRef ? { entityRef } : {}), [api, entityRef]);
+  const page = useAsync(
+    () =>
+      api.listRuns({
+        entityRef,
+        actionId: actionId || undefined,
+        status: (status || undefined) as RunStatus | undefined,
+        mine,
+        limit: pageSize,
+        cursor,
+      }),
+    [api, entityRef, actionId, status, mine, cursor, refreshKey, pageSize],
+  );
+  const resetPaging = () => setCursors([undefined]);
+
+  return (
+    <Box>
+      <Box display="flex" alignItems="center" flexWrap="wrap" style={{ gap: 16 }} mb={1}>
+        <FormControl variant="outlined" size="small" style={{ minWidth: 180 }}>
+          <InputLabel id="ssa-filter-action">Action</InputLabel>
+          <Select
+            labelId="ssa-filter-action"
+            label="Action"
+            value={actionId}
+            onChange={e => {
+              setActionId(e.target.value as string);
+              resetPaging();
+            }}
+          >
+            <MenuItem value="">All actions</MenuItem>
+            {(actions.value ?? []).map(a => (
+              <MenuItem key={a.id} value={a.id}>
+                {a.name}
+              </MenuItem>
+            ))}
+          </Select>
+        </FormControl>
+        <FormControl variant="outlined" size="small" style={{ minWidth: 160 }}>
+          <InputLabel id="ssa-filter-status">Status</InputLabel>
+          <Select
+            labelId="ssa-filter-status"
+            label="Status"
+            value={status}
+            onChange={e => {
+              setStatus(e.target.value as string);
+              resetPaging();
+            }}
+          >
+            <MenuItem value="">Any status</MenuItem>
+            {RUN_STATUSES.map(s => (
+              <MenuItem key={s} value={s}>
+                {s}
+              </MenuItem>
+            ))}
+          </Select>
+        </FormControl>
+        <FormControlLabel
+          control={
+            <Checkbox
+              checked={mine}
+              onChange={e => {
+                setMine(e.target.checked);
+                resetPaging();
+              }}
+            />
+          }
+          label="Only my runs"
+        />
+      </Box>
+      {page.loading && <Progress />}
+      {page.error && <ResponseErrorPanel error={page.error} />}
+      {page.value && page.value.items.length === 0 && (
+        <EmptyState missing="data" title="No runs yet" description="Runs you may see appear here." />
+      )}
+      {page.value && page.value.items.length > 0 && (
+        <Table size="small" aria-label="Runs">
+          <TableHead>
+            <TableRow>
+              <TableCell>Action</TableCell>
+              {!entityRef && <TableCell>Entity</TableCell>}
+              <TableCell>Status</TableCell>
+              <TableCell>Initiated by</TableCell>
+              <TableCell>Started</TableCell>
+              <TableCell>Duration</TableCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {page.value.items.map(run => (
+              <TableRow key={run.id} hover data-testid="run-row">
+                <TableCell>
+                  <Button size="small" onClick={() => onOpenRun(run.id)} aria-label={`Open run of ${run.actionName}`}>
+                    {run.actionName}
+                  </Button>
+                </TableCell>
+                {!entityRef && (
+                  <TableCell>{run.entityRef ? <EntityRefLink entityRef={run.entityRef} /> : '—'}</TableCell>
+                )}
+                <TableCell>
+                  <RunStatusChip status={run.status} />
+                </TableCell>
+                <TableCell>
+                  <EntityRefLink entityRef={run.initiatedBy} />
+                </TableCell>
+                <TableCell>{new Date(run.createdAt).toLocaleString()}</TableCell>
+                <TableCell>{formatDuration(run.startedAt ?? run.createdAt, run.completedAt)}</TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      )}
+      <Box display="flex" justifyContent="flex-end" style={{ gap: 8 }} mt={1}>
+        <Button size="small" disabled={cursors.length <= 1} onClick={() => setCursors(c => c.slice(0, -1))}>
+          Newer
+        </Button>
+        <Button
+          size="small"
+          disabled={!page.value?.nextCursor}
+          onClick={() => setCursors(c => [...c, page.value?.nextCursor])}
+        >
+          Older
+        </Button>
+      </Box>
+    </Box>
+  );
+}
