@@ -120,6 +120,8 @@ export function RunDialog(props: RunDialogProps) {
           disabled={submitting}
           onChange={e => setFormData(e.formData)}
           onSubmit={e => submit(e.formData as JsonObject)}
+          // Without onError RJSF logs the errors to the console; they are on the fields already.
+          onError={() => setError('Please correct the highlighted fields.')}
         />
         {confirmName && (
           <TextField

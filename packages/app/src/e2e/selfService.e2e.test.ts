@@ -1,0 +1,216 @@
+/**
+ * @jest-environment node
+ */
+/*
+ * End to end in a real browser: the demo (backend, app dev server, example receiver) and
+ * Debian's Chromium driven by playwright-core. It fails, never skips, without Chromium.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AddressInfo } from 'node:net';
+import { chromium, Browser, Page } from 'playwright-core';
+import { createReceiver } from 'example-webhook-receiver';
+
+jest.setTimeout(300_000);
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const root = path.resolve(__dirname, '../../../..');
+const cli = require.resolve('@backstage/cli/bin/backstage-cli', { paths: [root] });
+const appPort = 3100;
+const backendPort = 7147;
+const appUrl = `http://localhost:${appPort}`;
+const backendUrl = `http://localhost:${backendPort}`;
+// The README's pictures are refreshed with UPDATE_SCREENSHOTS=1; otherwise they go to a temp dir.
+const screenshots = process.env.UPDATE_SCREENSHOTS
+  ? path.join(root, 'docs/images')
+  : fs.mkdtempSync(path.join(os.tmpdir(), 'ssa-screenshots-'));
+
+// Warnings React and MUI v4 / RJSF print in development about their own internals.
+const LIBRARY_WARNINGS = [/findDOMNode is deprecated/, /The prop `rows` of `ForwardRef\(TextField\)` is deprecated/];
+
+const processes: ChildProcess[] = [];
+let browser: Browser | undefined;
+let receiver: ReturnType<typeof createReceiver> | undefined;
+
+function start(cwd: string, args: string[], env: Record<string, string>) {
+  const output: string[] = [];
+  const child = spawn(process.execPath, [cli, 'package', 'start', ...args], {
+    cwd: path.join(root, cwd),
+    env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', d => output.push(String(d)));
+  child.stderr!.on('data', d => output.push(String(d)));
+  processes.push(child);
+  return { child, output };
+}
+
+async function waitForUrl(url: string, ok: (status: number) => boolean, timeoutMs: number, what: { output: string[]; child: ChildProcess }) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (what.child.exitCode !== null) throw new Error(`exited early:\n${what.output.join('')}`);
+    const status = await fetch(url).then(r => r.status, () => 0);
+    if (ok(status)) return;
+    if (Date.now() > deadline) throw new Error(`${url} not up in time:\n${what.output.join('').slice(-3000)}`);
+    await new Promise(r => setTimeout(r, 500));
+  }
+}
+
+async function guestToken(): Promise<string> {
+  const res = await fetch(`${backendUrl}/api/auth/guest/refresh`, { headers: { 'x-requested-with': 'XMLHttpRequest' } });
+  return (await res.json()).backstageIdentity.token;
+}
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
+  }
+  receiver = createReceiver({ stepDelayMs: 1000, log: () => {} });
+  await new Promise<void>(resolve => receiver!.server.listen(0, '127.0.0.1', resolve));
+  const receiverUrl = `http://127.0.0.1:${(receiver.server.address() as AddressInfo).port}`;
+
+  const config = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ssa-e2e-')), 'e2e.yaml');
+  fs.writeFileSync(
+    config,
+    [
+      'app:',
+      `  baseUrl: ${appUrl}`,
+      'backend:',
+      `  baseUrl: ${backendUrl}`,
+      '  listen:',
+      `    port: ${backendPort}`,
+      '  cors:',
+      `    origin: ${appUrl}`,
+      '',
+    ].join('\n'),
+  );
+  const configArgs = ['--config', '../../app-config.yaml', '--config', config];
+  const backend = start('packages/backend', configArgs, { DEMO_RECEIVER_URL: receiverUrl });
+  const app = start('packages/app', configArgs, { BROWSER: 'none' });
+  await waitForUrl(`${backendUrl}/api/self-service-actions/actions`, s => s === 401, 120_000, backend);
+  await waitForUrl(appUrl, s => s === 200, 180_000, app);
+  // the guest user must be in the catalog before signing in, or it would get no groups
+  const token = await guestToken();
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const res = await fetch(`${backendUrl}/api/self-service-actions/actions?entityRef=component:default/payments`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (res.status === 200) break;
+    await new Promise(r => setTimeout(r, 500));
+  }
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  receiver?.server.close();
+  for (const child of processes) {
+    child.kill('SIGTERM');
+  }
+  await Promise.all(processes.map(child => (child.exitCode === null ? new Promise(r => child.once('exit', r)) : null)));
+});
+
+async function signedInPage(): Promise<{ page: Page; consoleErrors: string[] }> {
+  const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  const consoleErrors: string[] = [];
+  page.on('console', message => {
+    if (message.type() === 'error' && !LIBRARY_WARNINGS.some(w => w.test(message.text()))) {
+      consoleErrors.push(message.text());
+    }
+  });
+  page.on('pageerror', error => consoleErrors.push(error.message));
+  await page.goto(`${appUrl}/catalog/default/component/payments`);
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await page.getByRole('tab', { name: 'Self-service' }).waitFor();
+  return { page, consoleErrors };
+}
+
+describe('self-service actions in the browser', () => {
+  it('runs the demo action from a Service page and watches it complete live', async () => {
+    const { page, consoleErrors } = await signedInPage();
+    const clickedTab = Date.now();
+    await page.getByRole('tab', { name: 'Self-service' }).click();
+    await page.getByRole('button', { name: 'Run Restart service' }).click();
+    const reason = page.getByLabel('Reason');
+    await reason.waitFor();
+    const interactiveMs = Date.now() - clickedTab;
+    // eslint-disable-next-line no-console
+    console.log(`tab click to interactive form: ${interactiveMs} ms`);
+    await page.screenshot({ path: path.join(screenshots, 'run-dialog.png') });
+
+    // client validation: the required reason is missing
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.getByText('must have required property').first().waitFor();
+
+    await reason.fill('Pods stuck after deploy');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const view = page.getByTestId('run-view');
+    await view.waitFor();
+    // an in-progress step arrives first, then the run completes, without reloading the page
+    await view.locator('[data-testid="run-step"] [data-status="inprogress"]').first().waitFor({ timeout: 20_000 });
+    await view.locator(':scope > div [data-testid="run-status"][data-status="complete"]').first().waitFor({ timeout: 30_000 });
+    await view.getByText('Verify').waitFor();
+    await view.getByText('Run action').click();
+    await view.getByText('Rollout finished').waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'run-complete.png') });
+    expect(await view.getByTestId('run-step').count()).toBe(5);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('shows a failing webhook as failed with the reason', async () => {
+    const { page, consoleErrors } = await signedInPage();
+    await page.getByRole('tab', { name: 'Self-service' }).click();
+    await page.getByRole('button', { name: 'Run Scale database' }).click();
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const view = page.getByTestId('run-view');
+    await view.locator('[data-testid="run-status"][data-status="failed"]').first().waitFor();
+    await view.getByTestId('run-error').getByText('Webhook answered 500: Internal error: the automation is down').waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'run-failed.png') });
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('disables Run with the reason for an action the user may not run, and the API refuses it', async () => {
+    const { page } = await signedInPage();
+    await page.getByRole('tab', { name: 'Self-service' }).click();
+    const run = page.getByRole('button', { name: 'Run Fail over region' });
+    await run.waitFor();
+    expect(await run.isDisabled()).toBe(true);
+    await page.getByTestId('run-disabled-failover-region').hover();
+    await page.getByRole('tooltip').getByText('Only the action owners and allowed people may run this action').waitFor();
+
+    const res = await fetch(`${backendUrl}/api/self-service-actions/actions/failover-region/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await guestToken()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ entityRef: 'component:default/payments', inputs: { region: 'eu-west-1' } }),
+    });
+    expect(res.status).toBe(403);
+  });
+
+  it('asks to type the entity name before running a Delete action', async () => {
+    const { page } = await signedInPage();
+    await page.getByRole('tab', { name: 'Self-service' }).click();
+    await page.getByRole('button', { name: 'Run Decommission service' }).click();
+    const run = page.getByRole('button', { name: 'Run', exact: true });
+    expect(await run.isDisabled()).toBe(true);
+    await page.getByLabel('Type payments to confirm').fill('paymen');
+    expect(await run.isDisabled()).toBe(true);
+    await page.getByLabel('Type payments to confirm').fill('payments');
+    expect(await run.isDisabled()).toBe(false);
+  });
+});
