@@ -1,0 +1,97 @@
+/**
+ * @jest-environment node
+ */
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { ResponseError } from '@backstage/errors';
+import { SelfServiceActionsClient } from './SelfServiceActionsClient';
+
+const baseUrl = 'http://backstage.test/api/self-service-actions';
+const server = setupServer();
+
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+function client() {
+  return new SelfServiceActionsClient({
+    discoveryApi: { getBaseUrl: async () => baseUrl },
+    fetchApi: {
+      fetch: (input, init) =>
+        fetch(input, { ...init, headers: { ...(init?.headers as object), authorization: 'Bearer t' } }),
+    },
+  });
+}
+
+describe('SelfServiceActionsClient', () => {
+  it('lists actions for an entity with the token from fetchApi', async () => {
+    let seen: { url: string; auth: string | null } | undefined;
+    server.use(
+      http.get(`${baseUrl}/actions`, ({ request }) => {
+        seen = { url: request.url, auth: request.headers.get('authorization') };
+        return HttpResponse.json([{ id: 'restart', canRun: true }]);
+      }),
+    );
+    expect(await client().listActions({ entityRef: 'component:default/payments' })).toEqual([
+      { id: 'restart', canRun: true },
+    ]);
+    expect(seen).toEqual({
+      url: `${baseUrl}/actions?entityRef=component%3Adefault%2Fpayments`,
+      auth: 'Bearer t',
+    });
+  });
+
+  it('posts a run as JSON', async () => {
+    server.use(
+      http.post(`${baseUrl}/actions/restart/runs`, async ({ request }) => {
+        expect(request.headers.get('content-type')).toBe('application/json');
+        return HttpResponse.json({ id: 'r1', body: await request.json() }, { status: 201 });
+      }),
+    );
+    expect(await client().createRun('restart', { entityRef: 'x:y/z', inputs: { a: 1 } })).toEqual({
+      id: 'r1',
+      body: { entityRef: 'x:y/z', inputs: { a: 1 } },
+    });
+  });
+
+  it('sends list filters and paging as query parameters, leaving out empty ones', async () => {
+    let url = '';
+    server.use(
+      http.get(`${baseUrl}/runs`, ({ request }) => {
+        url = request.url;
+        return HttpResponse.json({ items: [] });
+      }),
+    );
+    await client().listRuns({ status: 'failed', mine: true, limit: 5, cursor: 'abc' });
+    expect(url).toBe(`${baseUrl}/runs?status=failed&mine=true&limit=5&cursor=abc`);
+    await client().listRuns({ mine: false });
+    expect(url).toBe(`${baseUrl}/runs`);
+  });
+
+  it('turns error answers into ResponseError with the server body', async () => {
+    server.use(
+      http.post(`${baseUrl}/runs/r1/cancel`, () =>
+        HttpResponse.json(
+          { error: { name: 'ConflictError', message: 'Run r1 is already complete' }, response: { statusCode: 409 } },
+          { status: 409 },
+        ),
+      ),
+    );
+    const error = await client().cancelRun('r1').catch(e => e);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(error.statusCode).toBe(409);
+    expect(error.body.error).toEqual({ name: 'ConflictError', message: 'Run r1 is already complete' });
+  });
+
+  it('re-runs with input overrides and encodes ids', async () => {
+    let path = '';
+    server.use(
+      http.post(`${baseUrl}/runs/:id/rerun`, async ({ request, params }) => {
+        path = String(params.id);
+        return HttpResponse.json({ id: 'r2', sent: await request.json() }, { status: 201 });
+      }),
+    );
+    expect(await client().rerun('a/b', { reason: 'again' })).toEqual({ id: 'r2', sent: { inputs: { reason: 'again' } } });
+    expect(path).toBe('a/b');
+  });
+});

@@ -1,0 +1,92 @@
+import React from 'react';
+import { act, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import { entityRouteRef } from '@backstage/plugin-catalog-react';
+import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
+import { Run } from '@internal/plugin-self-service-actions-common';
+import { aRun, fakeApi } from '../testing/fakeApi';
+import { RunView } from './RunView';
+import { LIVE_REFRESH_MS } from './useLiveRun';
+
+const started = '2026-05-10T15:35:42.714Z';
+
+async function render(api: ReturnType<typeof fakeApi>) {
+  await renderInTestApp(
+    <TestApiProvider apis={[[selfServiceActionsApiRef, api]]}>
+      <RunView runId="run-1" />
+    </TestApiProvider>,
+    { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
+  );
+}
+
+describe('RunView', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('shows status, inputs, steps with logs, links and the failure reason', async () => {
+    await render(
+      fakeApi({
+        getRun: jest.fn(async () =>
+          aRun({
+            status: 'failed',
+            error: 'Webhook answered 500: boom',
+            canCancel: false,
+            links: [{ title: 'CI job', url: 'https://ci.example.com/1' }],
+            steps: [{ title: 'Build', status: 'failed', startedAt: started, completedAt: started, logs: ['compiling', 'error: nope'] }],
+          }),
+        ),
+      }),
+    );
+    expect(await screen.findByTestId('run-error')).toHaveTextContent('Webhook answered 500: boom');
+    expect(screen.getAllByText('Failed').length).toBeGreaterThan(0);
+    expect(screen.getByText('stuck')).toBeInTheDocument();
+    expect(screen.getByText('CI job').closest('a')).toHaveAttribute('href', 'https://ci.example.com/1');
+    expect(screen.queryByRole('button', { name: 'Cancel run' })).not.toBeInTheDocument();
+    // the log lines themselves render in a virtualised LogViewer (checked in the browser test)
+    const step = screen.getByRole('button', { name: /Build/ });
+    expect(step).toHaveAttribute('aria-expanded', 'false');
+    await userEvent.click(step);
+    expect(step).toHaveAttribute('aria-expanded', 'true');
+  });
+
+  it('refreshes until the run is final, then stops', async () => {
+    jest.useFakeTimers({ advanceTimers: true });
+    const states = [
+      aRun(),
+      aRun({ steps: [{ title: 'Build', status: 'inprogress', startedAt: started, logs: [] }] }),
+      aRun({ status: 'complete', canCancel: false, steps: [{ title: 'Build', status: 'complete', startedAt: started, logs: [] }] }),
+    ];
+    const getRun: jest.Mock<Promise<Run>, []> = jest.fn(async () =>
+      states[Math.min(getRun.mock.calls.length - 1, states.length - 1)],
+    );
+    await render(fakeApi({ getRun }));
+    expect(await screen.findByText('No steps reported yet.')).toBeInTheDocument();
+    await act(() => jest.advanceTimersByTimeAsync(LIVE_REFRESH_MS));
+    expect(await screen.findByText('Build')).toBeInTheDocument();
+    await act(() => jest.advanceTimersByTimeAsync(LIVE_REFRESH_MS));
+    expect(await screen.findAllByText('Complete')).toHaveLength(2);
+    const calls = getRun.mock.calls.length;
+    expect(calls).toBe(3);
+    await act(() => jest.advanceTimersByTimeAsync(LIVE_REFRESH_MS * 5));
+    expect(getRun).toHaveBeenCalledTimes(calls);
+  });
+
+  it('cancels a run', async () => {
+    const api = fakeApi();
+    await render(api);
+    await userEvent.click(await screen.findByRole('button', { name: 'Cancel run' }));
+    expect(api.cancelRun).toHaveBeenCalledWith('run-1');
+    expect(await screen.findByText('Terminated')).toBeInTheDocument();
+  });
+
+  it('re-runs with the form prefilled and asks for secrets again', async () => {
+    const api = fakeApi();
+    await render(api);
+    await userEvent.click(await screen.findByRole('button', { name: 'Re-run' }));
+    const reason = await screen.findByLabelText(/Reason/);
+    expect(reason).toHaveValue('stuck');
+    expect(screen.getByText(/Secret inputs are never stored: enter apiKey again/)).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Run' }));
+    expect(api.rerun).toHaveBeenCalledWith('run-1', { reason: 'stuck', replicas: 2 });
+  });
+});

@@ -1,0 +1,66 @@
+import { ActionListItem, Run } from '@internal/plugin-self-service-actions-common';
+import { SelfServiceActionsApi } from '../../api/SelfServiceActionsApi';
+
+/** A Restart action for the tests. */
+export const restartAction: ActionListItem = {
+  id: 'restart-service',
+  name: 'Restart service',
+  type: 'Day2',
+  icon: 'restart',
+  status: 'Active',
+  description: 'Rolling restart',
+  owner: 'group:default/platform',
+  visibility: 'public',
+  appliesTo: ['Service'],
+  userInputs: {
+    type: 'object',
+    required: ['reason'],
+    properties: {
+      reason: { type: 'string', title: 'Reason' },
+      replicas: { type: 'integer', title: 'Replicas', minimum: 1, maximum: 20, default: 2 },
+      apiKey: { type: 'string', title: 'API key', secret: true },
+    },
+  },
+  method: { type: 'Webhook' },
+  canRun: true,
+};
+
+/** A run for the tests. */
+export function aRun(overrides: Partial<Run> = {}): Run {
+  return {
+    id: 'run-1',
+    actionId: 'restart-service',
+    actionName: 'Restart service',
+    actionType: 'Day2',
+    entityRef: 'component:default/payments',
+    initiatedBy: 'user:default/jane',
+    status: 'inprogress',
+    message: null,
+    error: null,
+    startedAt: '2026-05-10T15:35:42.714Z',
+    completedAt: null,
+    createdAt: '2026-05-10T15:35:42.714Z',
+    updatedAt: '2026-05-10T15:35:42.714Z',
+    inputs: { reason: 'stuck', replicas: 2 },
+    steps: [],
+    links: [],
+    rerunOf: null,
+    canCancel: true,
+    canRerun: true,
+    ...overrides,
+  };
+}
+
+/** A SelfServiceActionsApi whose methods are jest mocks with harmless defaults. */
+export function fakeApi(overrides: Partial<SelfServiceActionsApi> = {}): jest.Mocked<SelfServiceActionsApi> {
+  return {
+    listActions: jest.fn(async () => [restartAction]),
+    getAction: jest.fn(async () => restartAction),
+    createRun: jest.fn(async () => aRun()),
+    listRuns: jest.fn(async () => ({ items: [] })),
+    getRun: jest.fn(async () => aRun()),
+    rerun: jest.fn(async () => aRun({ id: 'run-2', rerunOf: 'run-1' })),
+    cancelRun: jest.fn(async () => aRun({ status: 'terminated', canCancel: false })),
+    ...overrides,
+  } as jest.Mocked<SelfServiceActionsApi>;
+}
