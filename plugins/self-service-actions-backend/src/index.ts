@@ -4,3 +4,11 @@
  * @packageDocumentation
  */
 export { selfServiceActionsPlugin as default } from './plugin';
+export {
+  actionConditions,
+  createActionConditionalDecision,
+  runConditions,
+  createRunConditionalDecision,
+  actionPermissionRules,
+  runPermissionRules,
+} from './access/permissionRules';

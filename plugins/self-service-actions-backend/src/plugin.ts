@@ -8,6 +8,19 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { readActions, readActionsSettings } from './actions/readActions';
 import { createAjv } from './actions/inputValidation';
 import { ActionAccess } from './access/ActionAccess';
+import { PermissionGate } from './access/PermissionGate';
+import {
+  actionPermissionRules,
+  actionResourceRef,
+  runPermissionRules,
+  runResourceRef,
+} from './access/permissionRules';
+import {
+  selfServiceActionReadPermission,
+  selfServiceActionRunPermission,
+  selfServiceRunCancelPermission,
+  selfServiceRunReadPermission,
+} from '@internal/plugin-self-service-actions-common';
 import { DatabaseRunStore } from './database/DatabaseRunStore';
 import { RunService, RunSettings } from './runs/RunService';
 import { createRouter } from './service/router';
@@ -57,6 +70,8 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
         userInfo: coreServices.userInfo,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
         scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
       },
@@ -68,6 +83,8 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         httpAuth,
         httpRouter,
         userInfo,
+        permissions,
+        permissionsRegistry,
         scheduler,
         catalog,
       }) {
@@ -76,11 +93,25 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         const actions = readActions(config, ajv);
         const settings = readRunSettings(config);
         const store = await DatabaseRunStore.create({ database });
+        const actionsById = new Map(actions.map(action => [action.id, action]));
+        permissionsRegistry.addResourceType({
+          resourceRef: actionResourceRef,
+          permissions: [selfServiceActionReadPermission, selfServiceActionRunPermission],
+          rules: Object.values(actionPermissionRules),
+          getResources: async ids => ids.map(id => actionsById.get(id)),
+        });
+        permissionsRegistry.addResourceType({
+          resourceRef: runResourceRef,
+          permissions: [selfServiceRunReadPermission, selfServiceRunCancelPermission],
+          rules: Object.values(runPermissionRules),
+          getResources: async ids => Promise.all(ids.map(id => store.getRun(id))),
+        });
         const baseUrl = await discovery.getExternalBaseUrl('self-service-actions');
         const runService = new RunService({
           store,
           actions,
           access: new ActionAccess({ admins: readActionsSettings(config).admins }),
+          gate: new PermissionGate(permissions),
           catalog,
           ajv,
           settings,

@@ -7,3 +7,4 @@ export * from './json';
 export * from './types';
 export * from './reportSchema';
 export * from './icons';
+export * from './permissions';

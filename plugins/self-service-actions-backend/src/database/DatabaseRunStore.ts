@@ -5,6 +5,12 @@ import {
 import { InputError, NotFoundError } from '@backstage/errors';
 import { Knex } from 'knex';
 import {
+  isAndCriteria,
+  isNotCriteria,
+  isOrCriteria,
+} from '@backstage/plugin-permission-node';
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
+import {
   RunRecord,
   RunStore,
   RunUpdate,
@@ -12,6 +18,7 @@ import {
   RunVisibility,
   StepRecord,
   RunChanges,
+  RunQuery,
 } from './types';
 
 const migrationsDir = resolvePackagePath(
@@ -116,6 +123,23 @@ function toRowChanges(changes: RunChanges): Partial<DbRunRow> {
   if (changes.lastReportAt !== undefined) row.last_report_at = changes.lastReportAt;
   if (changes.dispatchStatus !== undefined) row.dispatch_status = changes.dispatchStatus;
   return row;
+}
+
+/** Adds permission criteria (all of, any of, not, column in values) to a query as SQL. */
+function whereCriteria(builder: Knex.QueryBuilder, criteria: PermissionCriteria<RunQuery>): void {
+  if (isAndCriteria(criteria)) {
+    builder.where(all => {
+      for (const child of criteria.allOf) all.andWhere(b => whereCriteria(b, child));
+    });
+  } else if (isOrCriteria(criteria)) {
+    builder.where(any => {
+      for (const child of criteria.anyOf) any.orWhere(b => whereCriteria(b, child));
+    });
+  } else if (isNotCriteria(criteria)) {
+    builder.whereNot(b => whereCriteria(b, criteria.not));
+  } else {
+    builder.whereIn(criteria.column, criteria.values);
+  }
 }
 
 function encodeCursor(run: RunRecord): string {
@@ -258,10 +282,11 @@ export class DatabaseRunStore implements RunStore {
   async listRuns(options: {
     filter: RunFilter;
     visibility: RunVisibility;
+    permissionCriteria?: PermissionCriteria<RunQuery>;
     limit: number;
     cursor?: string;
   }): Promise<{ runs: RunRecord[]; nextCursor?: string }> {
-    const { filter, visibility, limit } = options;
+    const { filter, visibility, limit, permissionCriteria } = options;
     const query = this.db<DbRunRow>('runs');
     if (filter.actionId) query.where('action_id', filter.actionId);
     if (filter.entityRef) query.where('entity_ref', filter.entityRef);
@@ -275,6 +300,9 @@ export class DatabaseRunStore implements RunStore {
           visible.orWhereIn('action_id', actionIds);
         }
       });
+    }
+    if (permissionCriteria) {
+      query.where(allowed => whereCriteria(allowed, permissionCriteria));
     }
     if (options.cursor) {
       const after = decodeCursor(options.cursor);

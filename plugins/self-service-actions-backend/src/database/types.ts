@@ -1,3 +1,4 @@
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import {
   ActionType,
   JsonObject,
@@ -72,6 +73,12 @@ export type RunVisibility =
   | { all: true }
   | { all: false; initiatedBy: string; actionIds: string[] };
 
+/** A permission condition on runs in query form: a column and the values it may take. */
+export type RunQuery = {
+  column: 'initiated_by' | 'action_type' | 'action_id';
+  values: string[];
+};
+
 /** Filters of the run list. */
 export interface RunFilter {
   actionId?: string;
@@ -99,6 +106,8 @@ export interface RunStore {
   listRuns(options: {
     filter: RunFilter;
     visibility: RunVisibility;
+    /** Conditions of a permission policy, applied in the same query. */
+    permissionCriteria?: PermissionCriteria<RunQuery>;
     limit: number;
     cursor?: string;
   }): Promise<{ runs: RunRecord[]; nextCursor?: string }>;

@@ -30,6 +30,7 @@ import {
   toFieldErrors,
 } from '../actions/inputValidation';
 import { ActionAccess, Caller } from '../access/ActionAccess';
+import { PermissionGate, PolicyDecisions } from '../access/PermissionGate';
 import { RunRecord, RunStore } from '../database/types';
 import { buildWebhookRequest } from '../webhook/buildRequest';
 import { sendWebhook, WebhookOutcome } from '../webhook/sendWebhook';
@@ -47,6 +48,8 @@ export interface RunSettings extends MergeSettings {
 export interface RequestContext {
   caller: Caller;
   credentials: BackstageCredentials;
+  /** The permission framework's answers, asked once per request. */
+  policy?: Promise<PolicyDecisions>;
 }
 
 /** Query of the run list. */
@@ -96,6 +99,7 @@ export class RunService {
       store: RunStore;
       actions: ActionDefinition[];
       access: ActionAccess;
+      gate: PermissionGate;
       catalog: CatalogService;
       ajv: Ajv;
       settings: RunSettings;
@@ -115,12 +119,12 @@ export class RunService {
   async listActions(ctx: RequestContext, entityRef?: string): Promise<ActionListItem[]> {
     const entity = entityRef ? await this.findEntity(ctx, entityRef) : undefined;
     const owners = entityOwners(entity);
-    const { access } = this.options;
+    const policy = await this.policy(ctx);
     return [...this.actions.values()]
-      .filter(action => access.canSeeAction(ctx.caller, action, owners))
+      .filter(action => this.canSeeAction(ctx, policy, action, owners))
       .filter(action => !entity || appliesToEntity(action, entity))
       .map(action => {
-        const decision = access.canRunAction(ctx.caller, action, owners);
+        const decision = this.canRunAction(ctx, policy, action, owners);
         return {
           ...this.publicDefinition(ctx.caller, action),
           canRun: decision.allowed,
@@ -131,10 +135,38 @@ export class RunService {
 
   async getAction(ctx: RequestContext, id: string): Promise<PublicActionDefinition> {
     const action = this.actions.get(id);
-    if (!action || !this.options.access.canSeeAction(ctx.caller, action)) {
+    if (!action || !this.canSeeAction(ctx, await this.policy(ctx), action)) {
       throw new NotFoundError(`Action ${id} not found`);
     }
     return this.publicDefinition(ctx.caller, action);
+  }
+
+  private policy(ctx: RequestContext): Promise<PolicyDecisions> {
+    ctx.policy ??= this.options.gate.decide(ctx.credentials);
+    return ctx.policy;
+  }
+
+  /** Config rules and the permission policy must both allow. */
+  private canSeeAction(
+    ctx: RequestContext,
+    policy: PolicyDecisions,
+    action: ActionDefinition,
+    owners?: string[],
+  ): boolean {
+    return policy.mayReadAction(action) && this.options.access.canSeeAction(ctx.caller, action, owners);
+  }
+
+  private canRunAction(
+    ctx: RequestContext,
+    policy: PolicyDecisions,
+    action: ActionDefinition,
+    owners?: string[],
+  ) {
+    const decision = this.options.access.canRunAction(ctx.caller, action, owners);
+    if (decision.allowed && !policy.mayRunAction(action)) {
+      return { allowed: false, reason: 'The permission policy does not allow you to run this action' };
+    }
+    return decision;
   }
 
   /** The definition without header values, secrets or (for non-managers) the URL. */
@@ -180,12 +212,12 @@ export class RunService {
     }
     const entity = entityRef ? await this.findEntity(ctx, entityRef) : undefined;
     const owners = entityOwners(entity);
-    const { access } = this.options;
+    const policy = await this.policy(ctx);
     const action = this.actions.get(actionId);
-    if (!action || !access.canSeeAction(ctx.caller, action, owners)) {
+    if (!action || !this.canSeeAction(ctx, policy, action, owners)) {
       throw new NotFoundError(`Action ${actionId} not found`);
     }
-    const decision = access.canRunAction(ctx.caller, action, owners);
+    const decision = this.canRunAction(ctx, policy, action, owners);
     if (action.status === 'Draft') {
       throw new ConflictError(`Action ${actionId} is a Draft and cannot be run`);
     }
@@ -252,7 +284,7 @@ export class RunService {
       maxResponseBytes: this.options.settings.maxResponseBytes,
     });
     const run = await this.applyDispatchOutcome(id, outcome);
-    return this.toApiRun(ctx.caller, run, new Map([[run.entityRef ?? '', owners]]));
+    return this.toApiRun(ctx, policy, run, new Map([[run.entityRef ?? '', owners]]));
   }
 
   private validateInputs(action: ActionDefinition, inputs: JsonObject): JsonObject {
@@ -349,9 +381,9 @@ export class RunService {
   }
 
   async getRun(ctx: RequestContext, id: string): Promise<Run> {
-    const run = await this.readableRun(ctx.caller, id);
+    const run = await this.readableRun(ctx, id);
     const owners = await this.ownersOf(ctx, [run.entityRef]);
-    return this.toApiRun(ctx.caller, run, owners);
+    return this.toApiRun(ctx, await this.policy(ctx), run, owners);
   }
 
   async listRuns(ctx: RequestContext, query: RunQuery): Promise<RunList> {
@@ -364,6 +396,10 @@ export class RunService {
     }
     const { access, store } = this.options;
     const { caller } = ctx;
+    const policy = await this.policy(ctx);
+    if (policy.readRuns.none) {
+      return { items: [] };
+    }
     const visibility = access.isAdmin(caller)
       ? ({ all: true } as const)
       : {
@@ -381,18 +417,19 @@ export class RunService {
         initiatedBy: query.mine ? caller.userRef : undefined,
       },
       visibility,
+      permissionCriteria: policy.readRuns.criteria,
       limit,
       cursor: query.cursor,
     });
     const owners = await this.ownersOf(ctx, runs.map(run => run.entityRef));
     return {
-      items: runs.map(run => this.toApiRun(caller, run, owners)),
+      items: runs.map(run => this.toApiRun(ctx, policy, run, owners)),
       ...(nextCursor ? { nextCursor } : {}),
     };
   }
 
   async rerun(ctx: RequestContext, runId: string, body: unknown): Promise<Run> {
-    const original = await this.readableRun(ctx.caller, runId);
+    const original = await this.readableRun(ctx, runId);
     if (body !== undefined && !isObject(body)) {
       throw new InputError('The request body must be a JSON object');
     }
@@ -420,9 +457,10 @@ export class RunService {
   }
 
   async cancel(ctx: RequestContext, runId: string): Promise<Run> {
-    const run = await this.readableRun(ctx.caller, runId);
+    const run = await this.readableRun(ctx, runId);
     const action = this.actions.get(run.actionId);
-    if (!this.options.access.canCancelRun(ctx.caller, run, action)) {
+    const policy = await this.policy(ctx);
+    if (!this.canCancelRun(ctx, policy, run, action)) {
       throw new NotAllowedError('Only the initiator, the action owners and admins may cancel a run');
     }
     const now = new Date();
@@ -440,7 +478,7 @@ export class RunService {
       };
     });
     const owners = await this.ownersOf(ctx, [cancelled.entityRef]);
-    return this.toApiRun(ctx.caller, cancelled, owners);
+    return this.toApiRun(ctx, policy, cancelled, owners);
   }
 
   // ---- reports
@@ -538,20 +576,33 @@ export class RunService {
     return owners;
   }
 
-  private async readableRun(caller: Caller, id: string): Promise<RunRecord> {
+  private async readableRun(ctx: RequestContext, id: string): Promise<RunRecord> {
     const run = await this.options.store.getRun(id);
-    if (!run || !this.options.access.canReadRun(caller, run, this.actions.get(run.actionId))) {
+    if (
+      !run ||
+      !(await this.policy(ctx)).readRuns.test(run) ||
+      !this.options.access.canReadRun(ctx.caller, run, this.actions.get(run.actionId))
+    ) {
       throw new NotFoundError(`Run ${id} not found`);
     }
     return run;
   }
 
+  private canCancelRun(
+    ctx: RequestContext,
+    policy: PolicyDecisions,
+    run: RunRecord,
+    action?: ActionDefinition,
+  ): boolean {
+    return policy.cancelRuns.test(run) && this.options.access.canCancelRun(ctx.caller, run, action);
+  }
+
   private toApiRun(
-    caller: Caller,
+    ctx: RequestContext,
+    policy: PolicyDecisions,
     run: RunRecord,
     owners: Map<string, string[] | undefined>,
   ): Run {
-    const { access } = this.options;
     const action = this.actions.get(run.actionId);
     const final = isFinalStatus(run.status);
     return {
@@ -578,11 +629,11 @@ export class RunService {
       })),
       links: run.links,
       rerunOf: run.rerunOf,
-      canCancel: !final && access.canCancelRun(caller, run, action),
+      canCancel: !final && this.canCancelRun(ctx, policy, run, action),
       canRerun:
         !!action &&
         action.status === 'Active' &&
-        access.canRunAction(caller, action, owners.get(run.entityRef ?? '')).allowed,
+        this.canRunAction(ctx, policy, action, owners.get(run.entityRef ?? '')).allowed,
     };
   }
 }

@@ -1,0 +1,43 @@
+import { createPermission } from '@backstage/plugin-permission-common';
+
+/** Resource type of self-service actions in the permission framework. */
+export const SELF_SERVICE_ACTION_RESOURCE_TYPE = 'self-service-action';
+
+/** Resource type of runs of self-service actions in the permission framework. */
+export const SELF_SERVICE_RUN_RESOURCE_TYPE = 'self-service-action-run';
+
+/** See an action (list it, read its definition). */
+export const selfServiceActionReadPermission = createPermission({
+  name: 'self-service-actions.action.read',
+  attributes: { action: 'read' },
+  resourceType: SELF_SERVICE_ACTION_RESOURCE_TYPE,
+});
+
+/** Run an action. */
+export const selfServiceActionRunPermission = createPermission({
+  name: 'self-service-actions.action.run',
+  attributes: {},
+  resourceType: SELF_SERVICE_ACTION_RESOURCE_TYPE,
+});
+
+/** Read a run (list it, open it). */
+export const selfServiceRunReadPermission = createPermission({
+  name: 'self-service-actions.run.read',
+  attributes: { action: 'read' },
+  resourceType: SELF_SERVICE_RUN_RESOURCE_TYPE,
+});
+
+/** Cancel a run. */
+export const selfServiceRunCancelPermission = createPermission({
+  name: 'self-service-actions.run.cancel',
+  attributes: { action: 'update' },
+  resourceType: SELF_SERVICE_RUN_RESOURCE_TYPE,
+});
+
+/** Every permission of the plugin. */
+export const selfServiceActionsPermissions = [
+  selfServiceActionReadPermission,
+  selfServiceActionRunPermission,
+  selfServiceRunReadPermission,
+  selfServiceRunCancelPermission,
+];
