@@ -20,12 +20,27 @@ export interface Config {
       maxLogLinesPerStep?: number;
       /** Steps a run may hold. Default: 100. */
       maxSteps?: number;
+      /** Longest accepted log line, in characters. Default: 10000. */
+      maxLogLineLength?: number;
     };
     /** How often the expiry sweep runs. Default: 1 minute. */
     sweepFrequency?: HumanDuration | string;
     webhook?: {
       /** How long the immediate answer to a webhook is awaited. Default: 10 seconds. */
       timeout?: HumanDuration | string;
+      /**
+       * Standard Webhooks signing secret(s) (base64, optionally prefixed whsec_). With a list,
+       * every signature is sent, so secrets can be rotated without downtime.
+       * @visibility secret
+       */
+      signingSecret?: string | string[];
+      /**
+       * Hosts webhooks may be sent to (exact names, or `*.example.com` for subdomains).
+       * Default: any host.
+       */
+      allowedHosts?: string[];
+      /** Largest immediate answer read, in bytes. Default: 1048576 (1 MiB). */
+      maxResponseBytes?: number;
     };
     /** The actions on offer. */
     actions?: Array<{
@@ -68,6 +83,11 @@ export interface Config {
         reportTokenKey?: string;
         /** Overrides webhook.timeout for this action. */
         timeout?: HumanDuration | string;
+        /**
+         * Signing secret(s) of this action; replaces webhook.signingSecret for it.
+         * @visibility secret
+         */
+        signingSecret?: string | string[];
       };
     }>;
   };

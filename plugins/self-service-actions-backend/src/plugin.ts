@@ -32,6 +32,7 @@ function readMillis(config: Config | undefined, key: string, fallback: HumanDura
 }
 
 function readRunSettings(config: Config): RunSettings & { maxBodyBytes: number; sweepMs: number } {
+  const { allowedHosts } = readActionsSettings(config);
   const root = config.getOptionalConfig('selfServiceActions');
   const positive = (key: string, fallback: number) => {
     const value = root?.getOptionalNumber(key) ?? fallback;
@@ -46,7 +47,9 @@ function readRunSettings(config: Config): RunSettings & { maxBodyBytes: number; 
     maxPendingApprovalMs: readMillis(root, 'reportToken.maxPendingApproval', { days: 30 }),
     maxLogLinesPerStep: positive('report.maxLogLinesPerStep', 1000),
     maxSteps: positive('report.maxSteps', 100),
-    maxResponseBytes: maxBodyBytes,
+    maxLogLineLength: positive('report.maxLogLineLength', 10_000),
+    maxResponseBytes: positive('webhook.maxResponseBytes', 1024 * 1024),
+    allowedHosts,
     maxBodyBytes,
     sweepMs: readMillis(root, 'sweepFrequency', { minutes: 1 }),
   };
@@ -73,6 +76,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         scheduler: coreServices.scheduler,
+        auditor: coreServices.auditor,
         catalog: catalogServiceRef,
       },
       async init({
@@ -86,6 +90,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         permissions,
         permissionsRegistry,
         scheduler,
+        auditor,
         catalog,
       }) {
         const ajv = createAjv();
@@ -126,7 +131,13 @@ export const selfServiceActionsPlugin = createBackendPlugin({
           timeout: { minutes: 5 },
           initialDelay: { seconds: 5 },
           fn: async () => {
-            const expired = await runService.expireRuns();
+            const expired = await runService.expireRuns(new Date(), async runIds => {
+              const event = await auditor.createEvent({
+                eventId: 'run-expire',
+                meta: { count: runIds.length, runIds },
+              });
+              await event.success();
+            });
             if (expired > 0) {
               logger.info(`Terminated ${expired} run(s) whose report token expired`);
             }
@@ -138,6 +149,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
             runService,
             httpAuth,
             userInfo,
+            auditor,
             maxBodyBytes: settings.maxBodyBytes,
           }),
         );

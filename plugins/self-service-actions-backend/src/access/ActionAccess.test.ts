@@ -30,7 +30,7 @@ function action(overrides: Partial<ActionDefinition> = {}): ActionDefinition {
     allowEntityOwners: false,
     userInputs: { type: 'object' },
     secretInputs: [],
-    method: { type: 'Webhook', url: 'https://x', queryParameters: {}, headers: {}, reportTokenKey: 'reportToken', timeoutMs: 1000 },
+    method: { type: 'Webhook', url: 'https://x', queryParameters: {}, headers: {}, reportTokenKey: 'reportToken', timeoutMs: 1000, signingSecrets: [] },
     ...overrides,
   };
 }

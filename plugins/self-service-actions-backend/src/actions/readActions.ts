@@ -14,6 +14,7 @@ import { ActionDefinition, WebhookMethod } from './types';
 import { convertInputList } from './userInputs';
 import { compileInputSchema } from './inputValidation';
 import { RESERVED_TEMPLATE_ROOTS } from '../webhook/template';
+import { signingSecretProblem } from '../webhook/sign';
 
 const ID_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const APPLIES_TO_SHORTHANDS = ['Application', 'Service', 'Resource'];
@@ -25,6 +26,36 @@ export interface ActionsSettings {
   admins: string[];
   defaultVisibility: 'public' | 'private';
   webhookTimeoutMs: number;
+  signingSecrets: string[];
+  /** Host patterns webhooks may go to; undefined: any. */
+  allowedHosts?: string[];
+}
+
+/** Reads a secret or a list of secrets; the problem names the field. */
+function readSecretList(value: unknown, fail: (problem: string) => never): string[] {
+  if (value === undefined || value === null) {
+    return [];
+  }
+  const list = Array.isArray(value) ? value : [value];
+  return list.map(secret => {
+    if (typeof secret !== 'string' || !secret) {
+      return fail('must be a secret string or a list of them');
+    }
+    const problem = signingSecretProblem(secret);
+    return problem ? fail(problem) : secret;
+  });
+}
+
+/** True when `host` matches one of the patterns (`*.example.com` matches subdomains only). */
+export function isHostAllowed(host: string, patterns: string[] | undefined): boolean {
+  if (!patterns) {
+    return true;
+  }
+  const name = host.toLocaleLowerCase('en-US');
+  return patterns.some(pattern => {
+    const p = pattern.toLocaleLowerCase('en-US');
+    return p.startsWith('*.') ? name.endsWith(p.slice(1)) : name === p;
+  });
 }
 
 /** A problem with one field of one action; start-up stops with its message. */
@@ -72,11 +103,16 @@ export function readActionsSettings(config: Config): ActionsSettings {
   if (defaultVisibility !== 'public' && defaultVisibility !== 'private') {
     throw new Error('selfServiceActions.defaultVisibility must be public or private');
   }
+  const allowedHosts = root?.getOptionalStringArray('webhook.allowedHosts');
   return {
     admins,
     defaultVisibility,
     webhookTimeoutMs:
       (root && readTimeoutMs(root, 'webhook.timeout')) ?? DEFAULT_WEBHOOK_TIMEOUT_MS,
+    signingSecrets: readSecretList(root?.getOptional('webhook.signingSecret'), problem => {
+      throw new Error(`selfServiceActions.webhook.signingSecret ${problem}`);
+    }),
+    allowedHosts,
   };
 }
 
@@ -225,6 +261,12 @@ function readMethod(
   if (typeof reportTokenKey !== 'string' || !reportTokenKey) {
     return reader.fail('method.reportTokenKey', 'must be a non-empty string');
   }
+  if (!isHostAllowed(new URL(url.replace(/\{\{[^}]*\}\}/g, 'x')).hostname, settings.allowedHosts)) {
+    reader.fail('method.url', 'points at a host not in selfServiceActions.webhook.allowedHosts');
+  }
+  const signingSecrets = readSecretList(raw.signingSecret, problem =>
+    reader.fail('method.signingSecret', problem),
+  );
   let timeoutMs: number | undefined;
   try {
     timeoutMs = readTimeoutMs(config, 'method.timeout');
@@ -239,6 +281,7 @@ function readMethod(
     payload: raw.payload,
     reportTokenKey,
     timeoutMs: timeoutMs ?? settings.webhookTimeoutMs,
+    signingSecrets: signingSecrets.length > 0 ? signingSecrets : settings.signingSecrets,
   };
 }
 

@@ -15,6 +15,8 @@ export interface WebhookMethod {
   payload?: JsonObject;
   reportTokenKey: string;
   timeoutMs: number;
+  /** Standard Webhooks signing secrets (the action's, else the global ones); empty: unsigned. */
+  signingSecrets: string[];
 }
 
 /** A validated action definition, as read from config. */

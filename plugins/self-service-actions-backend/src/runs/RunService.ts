@@ -19,7 +19,6 @@ import {
   RunStatus,
   RUN_STATUSES,
   StatusReport,
-  statusReportSchema,
 } from '@internal/plugin-self-service-actions-common';
 import Ajv, { ValidateFunction } from 'ajv';
 import { ActionDefinition } from '../actions/types';
@@ -37,11 +36,18 @@ import { sendWebhook, WebhookOutcome } from '../webhook/sendWebhook';
 import { TemplateContext } from '../webhook/template';
 import { finalRunConflict, mergeReport, MergeSettings } from './mergeReport';
 import { hashToken, mintToken } from './tokens';
+import { reportSchemaWithLimits } from './reportSchema';
+import { signWebhook } from '../webhook/sign';
+import { isHostAllowed } from '../actions/readActions';
 
 /** Lifecycle settings read from config. */
 export interface RunSettings extends MergeSettings {
   /** Largest immediate webhook answer read, in bytes. */
   maxResponseBytes: number;
+  /** Longest accepted log line. */
+  maxLogLineLength: number;
+  /** Host patterns webhooks may go to; undefined: any. */
+  allowedHosts?: string[];
 }
 
 /** A caller of the REST API: who they are and the credentials to read the catalog with. */
@@ -111,7 +117,7 @@ export class RunService {
     for (const action of options.actions) {
       this.inputValidators.set(action.id, compileInputSchema(options.ajv, action.userInputs));
     }
-    this.validateReport = options.ajv.compile(statusReportSchema);
+    this.validateReport = options.ajv.compile(reportSchemaWithLimits(options.settings));
   }
 
   // ---- actions
@@ -250,7 +256,11 @@ export class RunService {
       userRef: ctx.caller.userRef,
     });
     // Built before storing: a value that cannot be sent safely refuses the run outright.
-    const request = buildWebhookRequest(action, context);
+    const unsigned = buildWebhookRequest(action, context);
+    if (!isHostAllowed(new URL(unsigned.url).hostname, this.options.settings.allowedHosts)) {
+      throw new InputError('The webhook URL points at a host that is not allowed');
+    }
+    const request = signWebhook(unsigned, id, action.method.signingSecrets);
     const storedInputs = Object.fromEntries(
       Object.entries(validInputs).filter(([name]) => !action.secretInputs.includes(name)),
     );
@@ -523,8 +533,14 @@ export class RunService {
 
   // ---- expiry
 
-  /** Terminates every open run whose deadline passed, in bounded batches. */
-  async expireRuns(now = new Date()): Promise<number> {
+  /**
+   * Terminates every open run whose deadline passed, in bounded batches; `onBatch` hears of
+   * each batch (for the audit trail).
+   */
+  async expireRuns(
+    now = new Date(),
+    onBatch?: (runIds: string[]) => Promise<void>,
+  ): Promise<number> {
     let total = 0;
     for (;;) {
       const ids = await this.options.store.expireRuns(
@@ -533,6 +549,9 @@ export class RunService {
         'Terminated: no final report before the report token expired',
       );
       total += ids.length;
+      if (ids.length > 0) {
+        await onBatch?.(ids);
+      }
       if (ids.length < EXPIRY_BATCH_SIZE) {
         return total;
       }

@@ -1,6 +1,12 @@
 import express from 'express';
 import Router from 'express-promise-router';
-import { HttpAuthService, UserInfoService } from '@backstage/backend-plugin-api';
+import {
+  AuditorService,
+  AuditorServiceEventSeverityLevel,
+  HttpAuthService,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
+import { JsonObject } from '@backstage/types';
 import { InputError } from '@backstage/errors';
 import { REPORT_TOKEN_HEADERS } from '@internal/plugin-self-service-actions-common';
 import { RequestContext, RunService } from '../runs/RunService';
@@ -10,6 +16,7 @@ export interface RouterOptions {
   runService: RunService;
   httpAuth: HttpAuthService;
   userInfo: UserInfoService;
+  auditor: AuditorService;
   maxBodyBytes: number;
 }
 
@@ -25,8 +32,30 @@ function singleQueryValue(value: unknown, name: string): string | undefined {
 
 /** The HTTP routes of the plugin: parse, call the run service, shape the answer. */
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { runService, httpAuth, userInfo, maxBodyBytes } = options;
+  const { runService, httpAuth, userInfo, auditor, maxBodyBytes } = options;
   const router = Router();
+
+  /**
+   * Records what a request changed (or was refused) with the auditor: actor (from the
+   * request), action, entity, run and outcome. A refusal is recorded as a failed event.
+   */
+  async function audited<T extends { id: string; status: string }>(
+    req: express.Request,
+    eventId: string,
+    severityLevel: AuditorServiceEventSeverityLevel,
+    meta: JsonObject,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    const event = await auditor.createEvent({ eventId, severityLevel, request: req, meta });
+    try {
+      const result = await work();
+      await event.success({ meta: { ...meta, runId: result.id, status: result.status } });
+      return result;
+    } catch (error) {
+      await event.fail({ error: error as Error, meta });
+      throw error;
+    }
+  }
 
   // The report route authenticates by its token alone. Its body is read as text whatever
   // the content type (curl -d sends a form type) and parsed only after the token checks.
@@ -36,7 +65,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     async (req, res) => {
       const token = REPORT_TOKEN_HEADERS.map(name => req.header(name)).find(Boolean);
       const body = typeof req.body === 'string' ? req.body : '';
-      res.json(await runService.report(token, body));
+      res.json(await audited(req, 'run-report', 'low', {}, () => runService.report(token, body)));
     },
   );
 
@@ -68,7 +97,17 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.post('/actions/:id/runs', async (req, res) => {
     const ctx = await requestContext(req);
-    res.status(201).json(await runService.createRun(ctx, req.params.id, req.body ?? {}));
+    const meta = {
+      actionId: req.params.id,
+      entityRef: typeof req.body?.entityRef === 'string' ? req.body.entityRef : null,
+    };
+    res
+      .status(201)
+      .json(
+        await audited(req, 'run-create', 'medium', meta, () =>
+          runService.createRun(ctx, req.params.id, req.body ?? {}),
+        ),
+      );
   });
 
   router.get('/runs', async (req, res) => {
@@ -100,12 +139,22 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.post('/runs/:id/rerun', async (req, res) => {
     const ctx = await requestContext(req);
-    res.status(201).json(await runService.rerun(ctx, req.params.id, req.body));
+    res
+      .status(201)
+      .json(
+        await audited(req, 'run-create', 'medium', { rerunOf: req.params.id }, () =>
+          runService.rerun(ctx, req.params.id, req.body),
+        ),
+      );
   });
 
   router.post('/runs/:id/cancel', async (req, res) => {
     const ctx = await requestContext(req);
-    res.json(await runService.cancel(ctx, req.params.id));
+    res.json(
+      await audited(req, 'run-cancel', 'medium', { runId: req.params.id }, () =>
+        runService.cancel(ctx, req.params.id),
+      ),
+    );
   });
 
   return router;
