@@ -14,6 +14,7 @@ jest.setTimeout(180_000);
 
 const root = path.resolve(__dirname, '../../..');
 const cli = require.resolve('@backstage/cli/bin/backstage-cli', { paths: [root] });
+const DEMO_SIGNING_SECRET = 'whsec_eln4ilYOy1NJc7IDmI6rjnsCvV9noUHEAvUla7C7JDA=';
 const postgresUrl = process.env.BACKSTAGE_TEST_DATABASE_POSTGRES16_CONNECTION_STRING;
 
 interface Backend {
@@ -91,7 +92,8 @@ async function waitForCatalog(backend: Backend, token: string) {
 }
 
 async function startReceiver() {
-  const receiver = createReceiver({ stepDelayMs: 200, log: () => {} });
+  // the demo's signing secret (app-config.yaml): every webhook's signature is verified
+  const receiver = createReceiver({ stepDelayMs: 200, log: () => {}, signingSecret: DEMO_SIGNING_SECRET });
   await new Promise<void>(resolve => receiver.server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(receiver.server.address() as AddressInfo).port}`;
   return { ...receiver, url };

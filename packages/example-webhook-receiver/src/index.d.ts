@@ -4,4 +4,6 @@ import type { Server } from 'node:http';
 export function createReceiver(options?: {
   stepDelayMs?: number;
   log?: (message: string) => void;
+  /** Verify Standard Webhooks signatures with this secret; refuse bad ones with 401. */
+  signingSecret?: string;
 }): { server: Server; reports: Array<{ runId: string; status: number }> };

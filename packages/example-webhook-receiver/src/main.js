@@ -7,7 +7,10 @@ const { createReceiver } = require('./receiver');
 
 const port = Number(process.env.RECEIVER_PORT ?? 7008);
 const stepDelayMs = Number(process.env.RECEIVER_STEP_DELAY_MS ?? 1500);
-const { server } = createReceiver({ stepDelayMs });
+// The demo's secret (app-config.yaml uses the same default); set SSA_SIGNING_SECRET for your own.
+const signingSecret =
+  process.env.SSA_SIGNING_SECRET ?? 'whsec_eln4ilYOy1NJc7IDmI6rjnsCvV9noUHEAvUla7C7JDA=';
+const { server } = createReceiver({ stepDelayMs, signingSecret });
 server.listen(port, '127.0.0.1', () => {
   console.log(`[receiver] example webhook receiver listening on http://127.0.0.1:${port}/webhook`);
 });

@@ -9,6 +9,7 @@
  * or `failed` when asked to (query `?outcome=fail` or an input `simulateFailure: true`).
  */
 const http = require('node:http');
+const { Webhook } = require('standardwebhooks');
 
 const STEPS = [
   { title: 'Set up job', logs: ['Current runner version: 2.317.0', 'Prepare workflow directory'] },
@@ -32,10 +33,13 @@ const now = () => new Date().toISOString();
 const sleep = (/** @type {number} */ ms) => new Promise(resolve => setTimeout(resolve, ms));
 
 /**
- * @param {{ stepDelayMs?: number, log?: (message: string) => void }} [options]
+ * @param {{ stepDelayMs?: number, log?: (message: string) => void, signingSecret?: string }} [options]
+ *   With a signing secret, webhooks whose Standard Webhooks signature does not verify (or is
+ *   missing, or older than five minutes) are refused with 401.
  */
 function createReceiver(options = {}) {
   const stepDelayMs = options.stepDelayMs ?? 1500;
+  const verifier = options.signingSecret ? new Webhook(options.signingSecret) : undefined;
   const log = options.log ?? (message => console.log(`[receiver] ${message}`));
   /** Run ids already taken: deliveries are at-least-once, so a repeat is ignored. */
   const seen = new Set();
@@ -109,6 +113,19 @@ function createReceiver(options = {}) {
     if (req.method !== 'POST' || url.pathname !== '/webhook') {
       res.writeHead(404).end();
       return;
+    }
+    if (verifier) {
+      try {
+        verifier.verify(raw, {
+          'webhook-id': String(req.headers['webhook-id'] ?? ''),
+          'webhook-timestamp': String(req.headers['webhook-timestamp'] ?? ''),
+          'webhook-signature': String(req.headers['webhook-signature'] ?? ''),
+        });
+      } catch (error) {
+        log(`refused a webhook: ${/** @type {Error} */ (error).message}`);
+        res.writeHead(401, { 'content-type': 'text/plain' }).end('invalid webhook signature');
+        return;
+      }
     }
     /** @type {any} */
     let body;

@@ -67,7 +67,11 @@ beforeAll(async () => {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
   }
-  receiver = createReceiver({ stepDelayMs: 1000, log: () => {} });
+  receiver = createReceiver({
+    stepDelayMs: 1000,
+    log: () => {},
+    signingSecret: 'whsec_eln4ilYOy1NJc7IDmI6rjnsCvV9noUHEAvUla7C7JDA=',
+  });
   await new Promise<void>(resolve => receiver!.server.listen(0, '127.0.0.1', resolve));
   const receiverUrl = `http://127.0.0.1:${(receiver.server.address() as AddressInfo).port}`;
 
