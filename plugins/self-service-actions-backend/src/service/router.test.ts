@@ -1,16 +1,10 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { createHash } from 'node:crypto';
 import { Knex } from 'knex';
 import request from 'supertest';
-import { selfServiceActionsPlugin } from '../plugin';
+import { startPluginBackend } from '../testing/testBackend';
 import { closedPort, TestReceiver } from '../testing/TestReceiver';
-import { actionsConfig, authHeader, entities, getUserInfo, Person } from '../testing/fixtures';
+import { actionsConfig, authHeader, Person } from '../testing/fixtures';
 
 jest.setTimeout(60_000);
 
@@ -36,27 +30,16 @@ describe.each(databases.eachSupportedId())('router on %p', databaseId => {
       .on('/hooks/redirect', () => ({ status: 302, headers: { location: '/hooks/ok' } }));
     const receiverUrl = await receiver.start();
     const refusedUrl = `http://127.0.0.1:${await closedPort()}/hooks`;
-    scheduler = mockServices.scheduler.mock();
-    const backend = await startTestBackend({
-      features: [
-        selfServiceActionsPlugin,
-        mockServices.rootConfig.factory({
-          data: {
-            selfServiceActions: {
-              admins: ['group:default/portal-admins'],
-              report: { maxBodyBytes: 64 * 1024, maxLogLinesPerStep: 3 },
-              actions: actionsConfig(receiverUrl, refusedUrl),
-            },
-          },
-        }),
-        mockServices.database.factory({ knex }),
-        mockServices.httpAuth.factory({ defaultCredentials: mockCredentials.none() }),
-        mockServices.userInfo.mock({ getUserInfo }).factory,
-        catalogServiceMock.factory({ entities }),
-        scheduler.factory,
-      ],
+    const backend = await startPluginBackend({
+      knex,
+      selfServiceActions: {
+        admins: ['group:default/portal-admins'],
+        report: { maxBodyBytes: 64 * 1024, maxLogLinesPerStep: 3 },
+        actions: actionsConfig(receiverUrl, refusedUrl),
+      },
     });
     server = backend.server;
+    scheduler = backend.scheduler;
   });
 
   afterAll(async () => {

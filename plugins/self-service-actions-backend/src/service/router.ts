@@ -70,6 +70,16 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   );
 
   router.use(express.json({ limit: maxBodyBytes }));
+  // A body that is not JSON is the caller's mistake: answer with Backstage's InputError.
+  router.use(
+    (error: any, _req: express.Request, _res: express.Response, next: express.NextFunction) => {
+      next(
+        error?.type === 'entity.parse.failed'
+          ? new InputError(`The request body is not valid JSON: ${error.message}`)
+          : error,
+      );
+    },
+  );
 
   async function requestContext(req: express.Request): Promise<RequestContext> {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });

@@ -1,0 +1,33 @@
+import { ServiceFactory } from '@backstage/backend-plugin-api';
+import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { JsonObject } from '@backstage/types';
+import { Knex } from 'knex';
+import { selfServiceActionsPlugin } from '../plugin';
+import { entities, getUserInfo } from './fixtures';
+
+/**
+ * Starts the plugin the way a Backstage backend runs it (routes, auth barrier, error handler)
+ * on a real database, with the test people and catalog. Only what lies outside the project is
+ * mocked: identity, catalog, scheduler, and optionally the permission policy and auditor.
+ */
+export async function startPluginBackend(options: {
+  knex: Knex;
+  selfServiceActions: JsonObject;
+  permissions?: ServiceFactory;
+  auditor?: ReturnType<typeof mockServices.auditor.mock>;
+}) {
+  const scheduler = mockServices.scheduler.mock();
+  const features: ServiceFactory[] = [
+    mockServices.rootConfig.factory({ data: { selfServiceActions: options.selfServiceActions } }),
+    mockServices.database.factory({ knex: options.knex }),
+    mockServices.httpAuth.factory({ defaultCredentials: mockCredentials.none() }),
+    mockServices.userInfo.mock({ getUserInfo }).factory,
+    catalogServiceMock.factory({ entities }),
+    scheduler.factory,
+  ];
+  if (options.permissions) features.push(options.permissions);
+  if (options.auditor) features.push(options.auditor.factory);
+  const backend = await startTestBackend({ features: [selfServiceActionsPlugin, ...features] });
+  return { server: backend.server, scheduler, stop: () => backend.stop() };
+}
