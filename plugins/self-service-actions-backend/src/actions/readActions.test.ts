@@ -98,6 +98,33 @@ describe('readActions', () => {
     );
   });
 
+  it('checks webhook hosts against allowedHosts', () => {
+    const allowedHosts = ['hooks.example.com', '*.internal.example.com'];
+    expect(read([valid], { webhook: { allowedHosts } })).toHaveLength(1);
+    expect(
+      read([{ ...valid, method: { ...valid.method, url: 'https://ci.internal.example.com/x' } }], { webhook: { allowedHosts } }),
+    ).toHaveLength(1);
+    for (const url of ['https://evil.example.com/x', 'https://internal.example.com/x', 'https://hooks.example.com.evil.net/x']) {
+      expect(() => read([{ ...valid, method: { ...valid.method, url } }], { webhook: { allowedHosts } })).toThrow(
+        'field "method.url" points at a host not in selfServiceActions.webhook.allowedHosts',
+      );
+    }
+  });
+
+  it('checks signing secrets, globally and per action', () => {
+    const good = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    expect(read([valid], { webhook: { signingSecret: good } })[0].method.signingSecrets).toEqual([good]);
+    expect(
+      read([{ ...valid, method: { ...valid.method, signingSecret: [good, good] } }])[0].method.signingSecrets,
+    ).toEqual([good, good]);
+    expect(() => read([valid], { webhook: { signingSecret: 'short' } })).toThrow(
+      'selfServiceActions.webhook.signingSecret must be at least 24 bytes',
+    );
+    expect(() => read([{ ...valid, method: { ...valid.method, signingSecret: 'not base64!' } }])).toThrow(
+      'field "method.signingSecret" must be base64',
+    );
+  });
+
   it('refuses duplicate ids', () => {
     expect(() => read([valid, { ...valid, name: 'Other' }])).toThrow(
       'Invalid self-service action "restart-service": selfServiceActions.actions field "id" is used by more than one action',
