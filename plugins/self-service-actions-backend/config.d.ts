@@ -25,6 +25,13 @@ export interface Config {
     };
     /** How often the expiry sweep runs. Default: 1 minute. */
     sweepFrequency?: HumanDuration | string;
+    /** Durable dispatch of webhooks whose instance died before sending them. */
+    dispatch?: {
+      /** Added to the webhook timeout to make the sender's lease. Default: 30 seconds. */
+      leaseMargin?: HumanDuration | string;
+      /** How often runs whose lease ran out are looked for. Default: 10 seconds. */
+      frequency?: HumanDuration | string;
+    };
     webhook?: {
       /** How long the immediate answer to a webhook is awaited. Default: 10 seconds. */
       timeout?: HumanDuration | string;

@@ -31,7 +31,9 @@ function readMillis(config: Config | undefined, key: string, fallback: HumanDura
   );
 }
 
-function readRunSettings(config: Config): RunSettings & { maxBodyBytes: number; sweepMs: number } {
+function readRunSettings(
+  config: Config,
+): RunSettings & { maxBodyBytes: number; sweepMs: number; dispatchFrequencyMs: number } {
   const { allowedHosts } = readActionsSettings(config);
   const root = config.getOptionalConfig('selfServiceActions');
   const positive = (key: string, fallback: number) => {
@@ -52,6 +54,8 @@ function readRunSettings(config: Config): RunSettings & { maxBodyBytes: number; 
     allowedHosts,
     maxBodyBytes,
     sweepMs: readMillis(root, 'sweepFrequency', { minutes: 1 }),
+    dispatchLeaseMarginMs: readMillis(root, 'dispatch.leaseMargin', { seconds: 30 }),
+    dispatchFrequencyMs: readMillis(root, 'dispatch.frequency', { seconds: 10 }),
   };
 }
 
@@ -69,6 +73,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         database: coreServices.database,
+        auth: coreServices.auth,
         discovery: coreServices.discovery,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
@@ -83,6 +88,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         config,
         logger,
         database,
+        auth,
         discovery,
         httpAuth,
         httpRouter,
@@ -118,6 +124,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
           access: new ActionAccess({ admins: readActionsSettings(config).admins }),
           gate: new PermissionGate(permissions),
           catalog,
+          auth,
           ajv,
           settings,
           reportUrl: `${baseUrl}/report`,
@@ -141,6 +148,16 @@ export const selfServiceActionsPlugin = createBackendPlugin({
             if (expired > 0) {
               logger.info(`Terminated ${expired} run(s) whose report token expired`);
             }
+          },
+        });
+
+        await scheduler.scheduleTask({
+          id: 'self-service-actions-dispatch-pending',
+          frequency: { milliseconds: settings.dispatchFrequencyMs },
+          timeout: { minutes: 5 },
+          initialDelay: { milliseconds: settings.dispatchFrequencyMs },
+          fn: async () => {
+            await runService.dispatchPending();
           },
         });
 

@@ -40,6 +40,9 @@ function newRun(overrides: Partial<RunRecord> = {}): Omit<RunRecord, 'steps'> {
     expiresAt: new Date(now.getTime() + 60_000),
     lastReportAt: null,
     dispatchStatus: 'pending',
+    dispatchLeaseUntil: new Date(now.getTime() + 30_000),
+    dispatchAttempts: 1,
+    hasSecretInputs: false,
     ...overrides,
   };
 }
@@ -199,6 +202,29 @@ describe.each(databases.eachSupportedId())('DatabaseRunStore on %p', databaseId 
     await expect(
       store.listRuns({ filter: {}, visibility: all, limit: 3, cursor: 'not-a-cursor' }),
     ).rejects.toThrow('Invalid cursor');
+  });
+
+  it('lets one claimant at a time take a run whose dispatch lease ran out', async () => {
+    const { store } = await createStore();
+    const now = new Date();
+    const lapsed = newRun({ dispatchLeaseUntil: new Date(now.getTime() - 1000) });
+    const leased = newRun();
+    const delivered = newRun({ dispatchStatus: 'delivered', dispatchLeaseUntil: new Date(now.getTime() - 1000) });
+    const cancelled = newRun({ status: 'terminated', dispatchLeaseUntil: new Date(now.getTime() - 1000) });
+    for (const run of [lapsed, leased, delivered, cancelled]) {
+      await store.insertRun(run, randomUUID());
+    }
+    const leaseUntil = new Date(now.getTime() + 60_000);
+    const claims = await Promise.all([
+      store.claimUndispatched(now, leaseUntil, 10),
+      store.claimUndispatched(now, leaseUntil, 10),
+      store.claimUndispatched(now, leaseUntil, 10),
+    ]);
+    expect(claims.flat()).toEqual([lapsed.id]);
+    expect(await store.getRun(lapsed.id)).toMatchObject({ dispatchAttempts: 2, dispatchLeaseUntil: leaseUntil });
+    expect(await store.claimUndispatched(now, leaseUntil, 10)).toEqual([]);
+    await store.addToken(lapsed.id, 'f'.repeat(64), now);
+    expect(await store.findRunIdByTokenHash('f'.repeat(64))).toBe(lapsed.id);
   });
 
   it('terminates open runs past their deadline in batches and leaves the rest', async () => {

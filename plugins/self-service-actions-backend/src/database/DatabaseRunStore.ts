@@ -51,6 +51,9 @@ export interface DbRunRow {
   expires_at: Date | number | string;
   last_report_at: Date | number | string | null;
   dispatch_status: string;
+  dispatch_lease_until: Date | number | string | null;
+  dispatch_attempts: number;
+  has_secret_inputs: boolean | number;
 }
 
 /** A row of the run_steps table. */
@@ -106,6 +109,9 @@ function toRecord(row: DbRunRow, steps: DbStepRow[]): RunRecord {
     expiresAt: toDate(row.expires_at),
     lastReportAt: toDate(row.last_report_at),
     dispatchStatus: row.dispatch_status as RunRecord['dispatchStatus'],
+    dispatchLeaseUntil: toDate(row.dispatch_lease_until),
+    dispatchAttempts: Number(row.dispatch_attempts),
+    hasSecretInputs: Boolean(row.has_secret_inputs),
     steps: steps.map(toStep),
   };
 }
@@ -198,6 +204,9 @@ export class DatabaseRunStore implements RunStore {
         expires_at: run.expiresAt,
         last_report_at: run.lastReportAt,
         dispatch_status: run.dispatchStatus,
+        dispatch_lease_until: run.dispatchLeaseUntil,
+        dispatch_attempts: run.dispatchAttempts,
+        has_secret_inputs: run.hasSecretInputs,
       });
       await tx('run_tokens').insert({
         token_hash: tokenHash,
@@ -339,6 +348,35 @@ export class DatabaseRunStore implements RunStore {
       runs,
       nextCursor: rows.length > limit ? encodeCursor(runs[runs.length - 1]) : undefined,
     };
+  }
+
+  async claimUndispatched(now: Date, leaseUntil: Date, limit: number): Promise<string[]> {
+    const candidates = await this.db<DbRunRow>('runs')
+      .where({ dispatch_status: 'pending', status: 'inprogress' })
+      .where('dispatch_lease_until', '<', now)
+      .orderBy('dispatch_lease_until')
+      .limit(limit)
+      .select('id');
+    const claimed: string[] = [];
+    for (const { id } of candidates) {
+      // Claim by conditional update, as the scaffolder claims tasks: only one instance sees
+      // the lease still expired, so only one sends.
+      const updated = await this.db<DbRunRow>('runs')
+        .where({ id, dispatch_status: 'pending', status: 'inprogress' })
+        .where('dispatch_lease_until', '<', now)
+        .update({
+          dispatch_lease_until: leaseUntil,
+          dispatch_attempts: this.db.raw('dispatch_attempts + 1') as unknown as number,
+        });
+      if (updated === 1) {
+        claimed.push(id);
+      }
+    }
+    return claimed;
+  }
+
+  async addToken(runId: string, tokenHash: string, now: Date): Promise<void> {
+    await this.db('run_tokens').insert({ token_hash: tokenHash, run_id: runId, created_at: now });
   }
 
   async expireRuns(now: Date, batchSize: number, message: string): Promise<string[]> {

@@ -41,6 +41,11 @@ export interface RunRecord {
   expiresAt: Date;
   lastReportAt: Date | null;
   dispatchStatus: DispatchStatus;
+  /** While pending, no other instance sends the webhook before this. */
+  dispatchLeaseUntil: Date | null;
+  dispatchAttempts: number;
+  /** Secret inputs were given: never stored, so the webhook cannot be rebuilt. */
+  hasSecretInputs: boolean;
   steps: StepRecord[];
 }
 
@@ -111,6 +116,14 @@ export interface RunStore {
     limit: number;
     cursor?: string;
   }): Promise<{ runs: RunRecord[]; nextCursor?: string }>;
+  /**
+   * Claims up to `limit` in-progress runs whose webhook was stored but whose sender's lease
+   * ran out (its instance died), each by a conditional update so two instances never claim
+   * one run; returns the ids claimed.
+   */
+  claimUndispatched(now: Date, leaseUntil: Date, limit: number): Promise<string[]>;
+  /** Adds another valid report token to a run (a re-sent webhook carries a new one). */
+  addToken(runId: string, tokenHash: string, now: Date): Promise<void>;
   /** Terminates up to `batchSize` non-final runs whose deadline passed; returns their ids. */
   expireRuns(now: Date, batchSize: number, message: string): Promise<string[]>;
 }

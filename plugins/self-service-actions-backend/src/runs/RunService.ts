@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { BackstageCredentials, LoggerService } from '@backstage/backend-plugin-api';
+import {
+  AuthService,
+  BackstageCredentials,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import {
@@ -31,7 +35,7 @@ import {
 import { ActionAccess, Caller } from '../access/ActionAccess';
 import { PermissionGate, PolicyDecisions } from '../access/PermissionGate';
 import { RunRecord, RunStore } from '../database/types';
-import { buildWebhookRequest } from '../webhook/buildRequest';
+import { buildWebhookRequest, WebhookRequest } from '../webhook/buildRequest';
 import { sendWebhook, WebhookOutcome } from '../webhook/sendWebhook';
 import { TemplateContext } from '../webhook/template';
 import { finalRunConflict, mergeReport, MergeSettings } from './mergeReport';
@@ -48,6 +52,8 @@ export interface RunSettings extends MergeSettings {
   maxLogLineLength: number;
   /** Host patterns webhooks may go to; undefined: any. */
   allowedHosts?: string[];
+  /** Added to an action's timeout to make the lease of its dispatch. */
+  dispatchLeaseMarginMs: number;
 }
 
 /** A caller of the REST API: who they are and the credentials to read the catalog with. */
@@ -107,6 +113,7 @@ export class RunService {
       access: ActionAccess;
       gate: PermissionGate;
       catalog: CatalogService;
+      auth: AuthService;
       ajv: Ajv;
       settings: RunSettings;
       reportUrl: string;
@@ -249,18 +256,13 @@ export class RunService {
     const now = new Date();
     const id = randomUUID();
     const { token, hash } = mintToken();
-    const context = this.templateContext(action, validInputs, {
+    // Built before storing: a value that cannot be sent safely refuses the run outright.
+    const request = this.buildRequest(action, validInputs, {
       runId: id,
       token,
       entity,
       userRef: ctx.caller.userRef,
     });
-    // Built before storing: a value that cannot be sent safely refuses the run outright.
-    const unsigned = buildWebhookRequest(action, context);
-    if (!isHostAllowed(new URL(unsigned.url).hostname, this.options.settings.allowedHosts)) {
-      throw new InputError('The webhook URL points at a host that is not allowed');
-    }
-    const request = signWebhook(unsigned, id, action.method.signingSecrets);
     const storedInputs = Object.fromEntries(
       Object.entries(validInputs).filter(([name]) => !action.secretInputs.includes(name)),
     );
@@ -286,15 +288,110 @@ export class RunService {
         expiresAt: new Date(now.getTime() + this.options.settings.tokenTtlMs),
         lastReportAt: null,
         dispatchStatus: 'pending',
+        // Stored before sending, under a lease: if this instance dies before the webhook
+        // goes out, another claims the run when the lease runs out and sends it.
+        dispatchLeaseUntil: new Date(
+          now.getTime() + action.method.timeoutMs + this.options.settings.dispatchLeaseMarginMs,
+        ),
+        dispatchAttempts: 1,
+        hasSecretInputs: action.secretInputs.some(name => name in validInputs),
       },
       hash,
     );
+    if (process.env.SSA_TEST_FAILPOINT === 'kill-before-dispatch') {
+      // Test-only: die like a crashed instance between storing a run and sending it.
+      process.kill(process.pid, 'SIGKILL');
+    }
+    const run = await this.dispatch(id, action, request);
+    return this.toApiRun(ctx, policy, run, new Map([[run.entityRef ?? '', owners]]));
+  }
+
+  private buildRequest(
+    action: ActionDefinition,
+    inputs: JsonObject,
+    run: { runId: string; token: string; entity?: Entity; userRef: string },
+  ) {
+    const unsigned = buildWebhookRequest(action, this.templateContext(action, inputs, run), inputs);
+    if (!isHostAllowed(new URL(unsigned.url).hostname, this.options.settings.allowedHosts)) {
+      throw new InputError('The webhook URL points at a host that is not allowed');
+    }
+    return signWebhook(unsigned, run.runId, action.method.signingSecrets);
+  }
+
+  private async dispatch(runId: string, action: ActionDefinition, request: WebhookRequest) {
     const outcome = await sendWebhook(request, {
       timeoutMs: action.method.timeoutMs,
       maxResponseBytes: this.options.settings.maxResponseBytes,
     });
-    const run = await this.applyDispatchOutcome(id, outcome);
-    return this.toApiRun(ctx, policy, run, new Map([[run.entityRef ?? '', owners]]));
+    return this.applyDispatchOutcome(runId, outcome);
+  }
+
+  /**
+   * Sends the webhooks of runs whose instance died between storing and sending them
+   * (at-least-once: receivers dedupe on webhook-id, the run id). A re-sent webhook carries a
+   * new report token; a run whose secret inputs were lost, whose action or entity is gone,
+   * fails instead. Returns how many runs were claimed.
+   */
+  async dispatchPending(now = new Date()): Promise<number> {
+    const { store, settings, logger, catalog, auth } = this.options;
+    const leaseUntil = new Date(now.getTime() + settings.dispatchLeaseMarginMs);
+    const claimed = await store.claimUndispatched(now, leaseUntil, 50);
+    for (const runId of claimed) {
+      const run = await store.getRun(runId);
+      if (!run) continue;
+      const action = this.actions.get(run.actionId);
+      const fail = (reason: string) => {
+        logger.warn(`Run ${runId} was never dispatched and cannot be: ${reason}`);
+        return store.updateRun(runId, current =>
+          isFinalStatus(current.status)
+            ? undefined
+            : {
+                run: {
+                  status: 'failed',
+                  error: reason,
+                  completedAt: now,
+                  updatedAt: now,
+                  dispatchStatus: 'failed',
+                },
+              },
+        );
+      };
+      if (!action) {
+        await fail('the action was removed before the webhook was sent; re-run');
+        continue;
+      }
+      if (run.hasSecretInputs) {
+        await fail('secret inputs lost before dispatch; re-run');
+        continue;
+      }
+      let entity: Entity | undefined;
+      if (run.entityRef) {
+        entity = await catalog.getEntityByRef(run.entityRef, {
+          credentials: await auth.getOwnServiceCredentials(),
+        });
+        if (!entity) {
+          await fail(`entity ${run.entityRef} no longer exists; re-run`);
+          continue;
+        }
+      }
+      const { token, hash } = mintToken();
+      let request: WebhookRequest;
+      try {
+        request = this.buildRequest(action, run.inputs, {
+          runId,
+          token,
+          entity,
+          userRef: run.initiatedBy,
+        });
+      } catch (error) {
+        await fail(`the webhook cannot be rebuilt: ${(error as Error).message}`);
+        continue;
+      }
+      await store.addToken(runId, hash, now);
+      logger.info(`Sending the webhook of run ${runId}, whose first sender stopped before sending it`);
+      await this.dispatch(runId, action, request);
+    }
+    return claimed.length;
   }
 
   private validateInputs(action: ActionDefinition, inputs: JsonObject): JsonObject {

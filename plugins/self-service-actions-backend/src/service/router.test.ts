@@ -575,10 +575,52 @@ describe.each(databases.eachSupportedId())('router on %p', databaseId => {
       expect(badInputs.status).toBe(400);
     });
 
+    it('sends the webhook of a run whose instance died before sending it, once, with a new token', async () => {
+      const task = scheduler.scheduleTask.mock.calls.find(([t]) => t.id === 'self-service-actions-dispatch-pending')![0];
+      const dispatchPending = task.fn as () => Promise<void>;
+      const lost = (await createRun('allowed', 'restart-service')).body;
+      const firstToken = tokenOf();
+      const secret = (
+        await createRun('allowed', 'restart-service', {
+          entityRef: 'component:default/payments',
+          inputs: { reason: 'with secret', apiKey: 'k' },
+        })
+      ).body;
+      const cancelled = (await createRun('allowed', 'restart-service')).body;
+      await request(server).post(api(`/runs/${cancelled.id}/cancel`)).set(as('allowed'));
+      // as if their instance had died between storing them and sending their webhooks
+      await knex('runs')
+        .whereIn('id', [lost.id, secret.id, cancelled.id])
+        .update({ dispatch_status: 'pending', dispatch_lease_until: new Date(Date.now() - 1000) });
+      receiver.requests.length = 0;
+
+      await Promise.all([dispatchPending(), dispatchPending()]);
+      expect(receiver.requests.map(r => r.body.run.id)).toEqual([lost.id]);
+      const resent = receiver.requests[0];
+      expect(resent.headers['webhook-id']).toBe(lost.id);
+      expect(resent.body.inputs).toEqual({ reason: 'stuck', replicas: 2 });
+      const secondToken = resent.body.reportToken;
+      expect(secondToken).not.toBe(firstToken);
+      // both tokens stay valid: a receiver that ignored the repeat keeps working
+      for (const token of [firstToken, secondToken]) {
+        const res = await request(server)
+          .post(api('/report'))
+          .set('x-report-token', token)
+          .send({ status: 'inprogress', startedAt: started });
+        expect(res.status).toBe(200);
+      }
+      expect((await knex('runs').where({ id: lost.id }).first()).dispatch_attempts).toBe(2);
+      const failed = await request(server).get(api(`/runs/${secret.id}`)).set(as('allowed'));
+      expect(failed.body).toMatchObject({ status: 'failed', error: 'secret inputs lost before dispatch; re-run' });
+      expect((await request(server).get(api(`/runs/${cancelled.id}`)).set(as('allowed'))).body.status).toBe('terminated');
+      await dispatchPending();
+      expect(receiver.requests).toHaveLength(1);
+    });
+
     it('terminates runs whose token expired when the scheduled sweep runs', async () => {
       const run = (await createRun('allowed', 'restart-service')).body;
       await knex('runs').where({ id: run.id }).update({ expires_at: new Date(Date.now() - 1000) });
-      const task = scheduler.scheduleTask.mock.calls[0][0];
+      const task = scheduler.scheduleTask.mock.calls.find(([task]) => task.id === 'self-service-actions-expire-runs')![0];
       expect(task.id).toBe('self-service-actions-expire-runs');
       await (task.fn as () => Promise<void>)();
       const read = await request(server).get(api(`/runs/${run.id}`)).set(as('allowed'));

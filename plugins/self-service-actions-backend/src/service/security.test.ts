@@ -280,7 +280,7 @@ describe.each(databases.eachSupportedId())('security on %p', databaseId => {
       await request(server).post(api(`/runs/${created.body.id}/cancel`)).set(as('allowed'));
       const stale = (await createRun('allowed', 'restart-service', { entityRef: 'component:default/payments', inputs: { reason: 'old' } })).body;
       await knex('runs').where({ id: stale.id }).update({ expires_at: new Date(Date.now() - 1000) });
-      await (scheduler.scheduleTask.mock.calls[0][0].fn as () => Promise<void>)();
+      await (scheduler.scheduleTask.mock.calls.find(([task]) => task.id === 'self-service-actions-expire-runs')![0].fn as () => Promise<void>)();
 
       expect(auditEvents).toEqual(
         expect.arrayContaining([

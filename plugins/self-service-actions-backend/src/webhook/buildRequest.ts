@@ -23,6 +23,8 @@ const USER_AGENT = 'backstage-self-service-actions/0.1';
 export function buildWebhookRequest(
   action: ActionDefinition,
   context: TemplateContext,
+  /** The inputs as given (the context also names declared inputs that were not given). */
+  givenInputs: JsonObject,
 ): WebhookRequest {
   const { method } = action;
   let body: JsonObject;
@@ -46,7 +48,7 @@ export function buildWebhookRequest(
           }
         : null,
       user: { ref: context.user.ref },
-      inputs: context.inputs,
+      inputs: givenInputs,
       reportToken: context.reportToken,
     };
     if (method.reportTokenKey !== 'reportToken') {
