@@ -25,7 +25,13 @@ interface Backend {
 
 const started: Backend[] = [];
 
-async function startBackend(port: number, receiverUrl: string, configFiles: string[], extraYaml = '') {
+async function startBackend(
+  port: number,
+  receiverUrl: string,
+  configFiles: string[],
+  extraYaml = '',
+  env: Record<string, string> = {},
+) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssa-demo-'));
   const portConfig = path.join(dir, 'port.yaml');
   fs.writeFileSync(
@@ -39,8 +45,16 @@ async function startBackend(port: number, receiverUrl: string, configFiles: stri
   const child = spawn(process.execPath, args, {
     cwd: path.join(root, 'packages/backend'),
     // Guest sign-in only works in development; jest runs with NODE_ENV=test.
-    env: { ...process.env, NODE_ENV: 'development', DEMO_RECEIVER_URL: receiverUrl, LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      DEMO_RECEIVER_URL: receiverUrl,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // its own process group: backstage-cli runs the backend as a child, and both must stop
+    detached: true,
   });
   const backend: Backend = { url: `http://localhost:${port}`, process: child, output: [] };
   child.stdout!.on('data', d => backend.output.push(String(d)));
@@ -116,10 +130,21 @@ async function dropDatabases(prefix: string) {
   }
 }
 
+/** Stops a backend and the process group backstage-cli started it in. */
+async function stopBackend(backend: Backend, signal: NodeJS.Signals = 'SIGTERM') {
+  if (backend.process.exitCode !== null || backend.process.signalCode !== null) return;
+  const exited = new Promise(resolve => backend.process.once('exit', resolve));
+  try {
+    process.kill(-backend.process.pid!, signal);
+  } catch {
+    // already gone
+  }
+  await exited;
+}
+
 afterEach(async () => {
   for (const backend of started.splice(0)) {
-    backend.process.kill('SIGTERM');
-    await new Promise(resolve => backend.process.once('exit', resolve));
+    await stopBackend(backend);
   }
 });
 
@@ -197,8 +222,99 @@ describe('the demo', () => {
       delete process.env.SSA_DEMO_POSTGRES_URL;
       delete process.env.SSA_DEMO_DATABASE_PREFIX;
       for (const backend of started.splice(0)) {
-        backend.process.kill('SIGTERM');
-        await new Promise(resolve => backend.process.once('exit', resolve));
+        await stopBackend(backend);
+      }
+      await dropDatabases(prefix);
+    }
+  });
+});
+
+describe('instances sharing one POSTGRES database', () => {
+  it('delivers the run of a killed instance through another, and sweeps once across instances', async () => {
+    expect(postgresUrl).toBeDefined();
+    const receiver = await startReceiver();
+    const prefix = `ssa_crash_test_${process.pid}_`;
+    const postgres = [path.join(root, 'packages/backend/app-config.postgres.yaml')];
+    const fast = [
+      'selfServiceActions:',
+      '  webhook:',
+      '    timeout: { seconds: 2 }',
+      '  sweepFrequency: { seconds: 2 }',
+      '  dispatch:',
+      '    leaseMargin: { seconds: 2 }',
+      '    frequency: { seconds: 1 }',
+      '',
+    ].join('\n');
+    process.env.SSA_DEMO_POSTGRES_URL = postgresUrl;
+    process.env.SSA_DEMO_DATABASE_PREFIX = prefix;
+    try {
+      // A dies (kill -9) between storing a run and sending its webhook
+      const doomed = await startBackend(7177, receiver.url, postgres, fast, {
+        SSA_TEST_FAILPOINT: 'kill-before-dispatch',
+      });
+      const jane = await guestToken(doomed);
+      await waitForCatalog(doomed, jane);
+      await expect(
+        call(doomed, jane, '/actions/restart-service/runs', {
+          entityRef: 'component:default/payments',
+          inputs: { reason: 'crash' },
+        }),
+      ).rejects.toThrow();
+      // the backend process killed itself; its backstage-cli wrapper goes the same way
+      await stopBackend(doomed, 'SIGKILL');
+      expect(receiver.deliveries).toEqual([]);
+
+      const survivors = [
+        await startBackend(7187, receiver.url, postgres, fast, { LOG_LEVEL: 'info' }),
+        await startBackend(7197, receiver.url, [...postgres, path.join(root, 'packages/backend/app-config.instance2.yaml')], fast, {
+          LOG_LEVEL: 'info',
+        }),
+      ];
+      const olivia = await guestToken(survivors[1]);
+      const janeAgain = await guestToken(survivors[0]);
+      const runs = await call(survivors[1], olivia, '/runs?actionId=restart-service');
+      expect(runs.body.items).toHaveLength(1);
+      const lost = runs.body.items[0];
+      const done = await waitFor(async () => {
+        const run = await call(survivors[0], janeAgain, `/runs/${lost.id}`);
+        return run.body.status === 'complete' && run.body;
+      }, 60_000);
+      expect(done.steps).toHaveLength(5);
+      // at least once, and here exactly once: the first attempt never started
+      expect(receiver.deliveries.filter(id => id === lost.id)).toHaveLength(1);
+
+      // a stale run: the sweep of one instance terminates it; the other never sweeps it again
+      const client = new Client({ connectionString: postgresUrl!.replace(/\/[^/]*$/, `/${prefix}self-service-actions`) });
+      await client.connect();
+      try {
+        await client.query(
+          "UPDATE runs SET status = 'inprogress', completed_at = NULL, expires_at = now() - interval '1 second' WHERE id = $1",
+          [lost.id],
+        );
+      } finally {
+        await client.end();
+      }
+      const swept = await waitFor(async () => {
+        const run = await call(survivors[0], janeAgain, `/runs/${lost.id}`);
+        return run.body.status === 'terminated' && run.body;
+      }, 30_000);
+      expect(swept.message).toMatch(/report token expired/);
+      await new Promise(resolve => setTimeout(resolve, 2 * 2000 + 500)); // two more sweep periods
+      const expiryRecords = survivors
+        .flatMap(s => s.output.join('').split('\n'))
+        .filter(
+          line =>
+            line.includes('self-service-actions.run-expire') &&
+            line.includes('succeeded') &&
+            line.includes(lost.id),
+        );
+      expect(expiryRecords).toHaveLength(1);
+    } finally {
+      receiver.server.close();
+      delete process.env.SSA_DEMO_POSTGRES_URL;
+      delete process.env.SSA_DEMO_DATABASE_PREFIX;
+      for (const backend of started.splice(0)) {
+        await stopBackend(backend);
       }
       await dropDatabases(prefix);
     }

@@ -6,4 +6,9 @@ export function createReceiver(options?: {
   log?: (message: string) => void;
   /** Verify Standard Webhooks signatures with this secret; refuse bad ones with 401. */
   signingSecret?: string;
-}): { server: Server; reports: Array<{ runId: string; status: number }> };
+}): {
+  server: Server;
+  reports: Array<{ runId: string; status: number }>;
+  /** Run id of every webhook taken, repeats included. */
+  deliveries: string[];
+};

@@ -45,6 +45,8 @@ function createReceiver(options = {}) {
   const seen = new Set();
   /** @type {Array<{ runId: string, status: number }>} */
   const reports = [];
+  /** Run id of every webhook taken, repeats included. @type {string[]} */
+  const deliveries = [];
 
   /**
    * @param {string} reportUrl
@@ -142,6 +144,7 @@ function createReceiver(options = {}) {
       res.writeHead(400).end('missing report token, report URL or run id');
       return;
     }
+    deliveries.push(runId);
     const fail = url.searchParams.get('outcome') === 'fail' || body.inputs?.simulateFailure === true;
     const startedAt = now();
     res.writeHead(200, { 'content-type': 'application/json' }).end(
@@ -163,7 +166,7 @@ function createReceiver(options = {}) {
     );
   });
 
-  return { server, reports };
+  return { server, reports, deliveries };
 }
 
 module.exports = { createReceiver };

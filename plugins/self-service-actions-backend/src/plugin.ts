@@ -141,6 +141,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
             const expired = await runService.expireRuns(new Date(), async runIds => {
               const event = await auditor.createEvent({
                 eventId: 'run-expire',
+                severityLevel: 'medium',
                 meta: { count: runIds.length, runIds },
               });
               await event.success();
