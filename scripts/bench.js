@@ -1,0 +1,226 @@
+#!/usr/bin/env node
+/* eslint-disable no-console */
+// Benchmark (a script, not a test): the demo backend through the normal Backstage router on
+// PostgreSQL (or SQLite with --sqlite), a local receiver, a fixed workload. Prints figures.
+//   npm run bench            PostgreSQL at $SSA_BENCH_POSTGRES_URL (default 127.0.0.1:5432)
+//   npm run bench -- --sqlite
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const http = require('node:http');
+const os = require('node:os');
+const path = require('node:path');
+const { randomUUID } = require('node:crypto');
+
+const root = path.resolve(__dirname, '..');
+const requireFromRoot = name => require(require.resolve(name, { paths: [root, path.join(root, 'plugins/self-service-actions-backend')] }));
+const autocannon = requireFromRoot('autocannon');
+const cli = require.resolve('@backstage/cli/bin/backstage-cli', { paths: [root] });
+
+const sqlite = process.argv.includes('--sqlite');
+const postgresUrl = process.env.SSA_BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const prefix = `ssa_bench_${process.pid}_`;
+const PORT = 7217;
+const RECEIVER_PORT = 7218;
+const LOG_LEVEL = 'warn';
+const RUNS = 1000;
+const CONNECTIONS = 64;
+const STEPS = 3;
+const LOG_LINES = 5;
+const LIST_RUNS = sqlite ? 100_000 : 1_000_000;
+const STALE_RUNS = 100_000;
+const base = `http://localhost:${PORT}/api/self-service-actions`;
+
+const tokens = [];
+function startReceiver() {
+  return new Promise(resolve => {
+    const server = http.createServer((req, res) => {
+      const chunks = [];
+      req.on('data', c => chunks.push(c));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        tokens.push(body.reportToken);
+        res.writeHead(202).end();
+      });
+    });
+    server.listen(RECEIVER_PORT, '127.0.0.1', () => resolve(server));
+  });
+}
+
+function startBackend() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssa-bench-'));
+  const config = path.join(dir, 'bench.yaml');
+  fs.writeFileSync(
+    config,
+    `backend:
+  baseUrl: http://localhost:${PORT}
+  listen: { port: ${PORT} }
+  database:
+${sqlite ? `    client: better-sqlite3
+    connection: ':memory:'` : `    client: pg
+    connection: ${postgresUrl}
+    prefix: ${prefix}
+    knexConfig: { pool: { min: 2, max: 32 } }`}
+selfServiceActions:
+  sweepFrequency: { seconds: 1 }
+  actions:
+    - id: bench
+      name: Bench
+      type: Day2
+      icon: play
+      status: Active
+      owner: group:default/platform
+      allowedPeople: ['*']
+      userInputs: { type: object, properties: { n: { type: integer } } }
+      method: { type: Webhook, url: 'http://127.0.0.1:${RECEIVER_PORT}/hook' }
+`,
+  );
+  const child = spawn(process.execPath, [cli, 'package', 'start', '--config', '../../app-config.yaml', '--config', config], {
+    cwd: path.join(root, 'packages/backend'),
+    env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL },
+    stdio: ['ignore', 'ignore', 'inherit'],
+    detached: true,
+  });
+  return child;
+}
+
+async function waitFor(check, ms) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise(r => setTimeout(r, 500));
+  }
+}
+
+function descendants(pid) {
+  const children = [];
+  for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+    const list = fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+    for (const child of list ? list.split(' ') : []) children.push(Number(child), ...descendants(Number(child)));
+  }
+  return children;
+}
+function peakRssMb(pid) {
+  let peak = 0;
+  for (const p of [pid, ...descendants(pid)]) {
+    const status = fs.readFileSync(`/proc/${p}/status`, 'utf8');
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    peak = Math.max(peak, kb / 1024);
+  }
+  return peak;
+}
+
+const run = options =>
+  new Promise((resolve, reject) => autocannon(options, (error, result) => (error ? reject(error) : resolve(result))));
+
+async function database() {
+  if (sqlite) return undefined;
+  const { Client } = requireFromRoot('pg');
+  const client = new Client({ connectionString: postgresUrl.replace(/\/[^/]*$/, `/${prefix}self-service-actions`) });
+  await client.connect();
+  return client;
+}
+
+(async () => {
+  console.log(`self-service actions benchmark: ${sqlite ? 'SQLite (in memory)' : 'PostgreSQL'}, LOG_LEVEL=${LOG_LEVEL}, ${os.cpus().length} cores, node ${process.version}`);
+  const receiver = await startReceiver();
+  const backend = startBackend();
+  let db;
+  try {
+    await waitFor(async () => (await fetch(`${base}/actions`)).status === 401, 120_000);
+    const token = await waitFor(async () => {
+      const res = await fetch(`http://localhost:${PORT}/api/auth/guest/refresh`, { headers: { 'x-requested-with': 'XMLHttpRequest' } });
+      return (await res.json()).backstageIdentity.token;
+    }, 30_000);
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+
+    // 1. runs created/s, each including its webhook round trip
+    const created = await run({
+      url: `${base}/actions/bench/runs`, method: 'POST', headers: auth, body: JSON.stringify({ inputs: { n: 1 } }),
+      connections: CONNECTIONS, amount: RUNS,
+    });
+    console.log(`runs created: ${created['2xx']} of ${RUNS}, ${created.requests.average.toFixed(0)} runs/s, p50 ${created.latency.p50} ms, p99 ${created.latency.p99} ms (webhook round trip included)`);
+
+    // 2. status reports: each run gets STEPS reports, one per step, each step with LOG_LINES lines
+    const reports = [];
+    for (let s = 0; s < STEPS; s++) {
+      for (const t of tokens) {
+        const steps = Array.from({ length: s + 1 }, (_, i) => ({
+          title: `Step ${i + 1}`, status: i < s ? 'complete' : 'inprogress', startedAt: new Date().toISOString(),
+          logs: Array.from({ length: LOG_LINES }, (_, l) => `step ${i + 1} line ${l + 1}`),
+        }));
+        reports.push({ token: t, body: JSON.stringify({ status: 'inprogress', startedAt: new Date().toISOString(), steps }) });
+      }
+    }
+    let next = 0;
+    const reported = await run({
+      url: `${base}/report`, method: 'POST', connections: CONNECTIONS, amount: reports.length,
+      requests: [{ setupRequest: req => {
+        const r = reports[next++ % reports.length];
+        return { ...req, headers: { 'content-type': 'application/json', 'x-report-token': r.token }, body: r.body };
+      } }],
+    });
+    console.log(`status reports: ${reported['2xx']} of ${reports.length} accepted, ${reported.requests.average.toFixed(0)} reports/s, p50 ${reported.latency.p50} ms, p99 ${reported.latency.p99} ms at ${CONNECTIONS} connections`);
+
+    db = await database();
+    if (db) {
+      const counts = (await db.query("SELECT (SELECT count(*) FROM runs) AS runs, (SELECT count(*) FROM run_steps) AS steps, (SELECT coalesce(sum(json_array_length(logs::json)), 0) FROM run_steps) AS lines")).rows[0];
+      console.log(`rows after the load: ${counts.runs} runs, ${counts.steps} steps, ${counts.lines} log lines (expected ${RUNS}, ${RUNS * STEPS}, ${RUNS * STEPS * LOG_LINES})`);
+
+      // 3. runs page with many runs stored, as a non-admin, second cursor page of one entity
+      const started = Date.now();
+      await db.query(`INSERT INTO runs (id, action_id, action_name, action_type, action_snapshot, entity_ref, initiated_by, status, inputs, links, created_at, updated_at, started_at, expires_at, dispatch_status)
+        SELECT gen_random_uuid()::text, 'bench', 'Bench', 'Day2', '{}', 'component:default/svc-' || (g % 1000), 'user:default/u' || (g % 5000),
+               'complete', '{}', '[]', now() - (g || ' seconds')::interval, now(), now(), now() + interval '1 day', 'delivered'
+        FROM generate_series(1, ${LIST_RUNS}) g`);
+      await db.query(`INSERT INTO runs (id, action_id, action_name, action_type, action_snapshot, entity_ref, initiated_by, status, inputs, links, created_at, updated_at, started_at, expires_at, dispatch_status)
+        SELECT gen_random_uuid()::text, 'bench', 'Bench', 'Day2', '{}', 'component:default/payments', 'user:default/jane',
+               'complete', '{}', '[]', now() - (g || ' seconds')::interval, now(), now(), now() + interval '1 day', 'delivered'
+        FROM generate_series(1, 200) g`);
+      await db.query('ANALYZE runs');
+      console.log(`seeded ${LIST_RUNS + 200} more runs in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      const entity = encodeURIComponent('component:default/payments');
+      const first = await (await fetch(`${base}/runs?entityRef=${entity}&limit=20`, { headers: auth })).json();
+      const pageUrl = `${base}/runs?entityRef=${entity}&limit=20&cursor=${first.nextCursor}`;
+      const times = [];
+      for (let i = 0; i < 300; i++) {
+        const t0 = process.hrtime.bigint();
+        const res = await fetch(pageUrl, { headers: auth });
+        await res.json();
+        times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+      times.sort((a, b) => a - b);
+      console.log(`runs page (non-admin jane, one entity, second cursor page, ${LIST_RUNS + RUNS + 200} runs stored): p50 ${times[150].toFixed(1)} ms, p95 ${times[284].toFixed(1)} ms over 300 requests`);
+
+      // 4. expiry sweep of many stale runs (the sweep task runs every second)
+      await db.query(`INSERT INTO runs (id, action_id, action_name, action_type, action_snapshot, entity_ref, initiated_by, status, inputs, links, created_at, updated_at, started_at, expires_at, dispatch_status)
+        SELECT gen_random_uuid()::text, 'bench', 'Bench', 'Day2', '{}', NULL, 'user:default/jane',
+               'inprogress', '{}', '[]', now(), now(), now(), now() - interval '1 minute', 'delivered'
+        FROM generate_series(1, ${STALE_RUNS}) g`);
+      const sweepStart = Date.now();
+      await waitFor(async () => {
+        const { rows } = await db.query("SELECT count(*)::int AS n FROM runs WHERE status = 'inprogress' AND expires_at < now()");
+        return rows[0].n === 0;
+      }, 600_000);
+      console.log(`expiry sweep: ${STALE_RUNS} stale runs terminated ${((Date.now() - sweepStart) / 1000).toFixed(1)} s after they were stored (sweep every 1 s, batches of 500)`);
+    }
+    console.log(`backend peak RSS (VmHWM): ${peakRssMb(backend.pid).toFixed(0)} MB`);
+  } finally {
+    try { process.kill(-backend.pid, 'SIGTERM'); } catch { /* gone */ }
+    receiver.close();
+    if (db) await db.end();
+    if (!sqlite) {
+      await new Promise(r => setTimeout(r, 2000));
+      const { Client } = requireFromRoot('pg');
+      const admin = new Client({ connectionString: postgresUrl });
+      await admin.connect();
+      const { rows } = await admin.query('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${prefix}%`]);
+      for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      await admin.end();
+    }
+  }
+})().catch(error => {
+  console.error(error);
+  process.exit(1);
+});
