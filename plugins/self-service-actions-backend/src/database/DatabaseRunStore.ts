@@ -258,33 +258,35 @@ export class DatabaseRunStore implements RunStore {
       if (Object.keys(changes).length > 0) {
         await tx<DbRunRow>('runs').where({ id }).update(changes);
       }
-      const known = new Map(stepRows.map(step => [step.title, step]));
-      let nextPosition = stepRows.length;
-      for (const step of update.steps ?? []) {
-        const values = {
+      const steps = [...current.steps];
+      const positions = new Map(stepRows.map(step => [step.title, step.position]));
+      const stepValues = (update.steps ?? []).map(step => {
+        const known = positions.get(step.title);
+        if (known === undefined) {
+          positions.set(step.title, steps.length);
+          steps.push(step);
+        } else {
+          steps[stepRows.findIndex(row => row.title === step.title)] = step;
+        }
+        return {
+          run_id: id,
+          title: step.title,
+          position: positions.get(step.title)!,
           status: step.status,
           started_at: step.startedAt,
           completed_at: step.completedAt,
           logs: JSON.stringify(step.logs),
         };
-        if (known.has(step.title)) {
-          await tx<DbStepRow>('run_steps')
-            .where({ run_id: id, title: step.title })
-            .update(values);
-        } else {
-          await tx<DbStepRow>('run_steps').insert({
-            run_id: id,
-            title: step.title,
-            position: nextPosition++,
-            ...values,
-          });
-        }
+      });
+      if (stepValues.length > 0) {
+        // One statement for every step of the report; a known step keeps its position.
+        await tx<DbStepRow>('run_steps')
+          .insert(stepValues)
+          .onConflict(['run_id', 'title'])
+          .merge(['status', 'started_at', 'completed_at', 'logs']);
       }
-      const updatedRow = await tx<DbRunRow>('runs').where({ id }).first();
-      const updatedSteps = await tx<DbStepRow>('run_steps')
-        .where({ run_id: id })
-        .orderBy('position');
-      return toRecord(updatedRow!, updatedSteps);
+      // The new state is known without reading it back.
+      return { ...current, ...update.run, steps };
     });
   }
 
@@ -380,23 +382,20 @@ export class DatabaseRunStore implements RunStore {
   }
 
   async expireRuns(now: Date, batchSize: number, message: string): Promise<string[]> {
-    // One short statement per batch: no transaction is held while anything slow happens,
-    // and the status condition is repeated so a run that became final meanwhile is left alone.
-    const ids = (
-      await this.db<DbRunRow>('runs')
-        .whereIn('status', OPEN_STATUSES)
-        .where('expires_at', '<', now)
-        .orderBy('expires_at')
-        .limit(batchSize)
-        .select('id')
-    ).map(row => row.id);
-    if (ids.length === 0) {
-      return [];
-    }
-    const expired = await this.db<DbRunRow>('runs')
-      .whereIn('id', ids)
+    // One short statement per batch: no transaction is held while anything slow happens.
+    // On PostgreSQL, SKIP LOCKED leaves runs a report holds right now to the next batch.
+    const batch = this.db<DbRunRow>('runs')
       .whereIn('status', OPEN_STATUSES)
       .where('expires_at', '<', now)
+      .orderBy('expires_at')
+      .limit(batchSize)
+      .select('id');
+    if (this.db.client.config.client === 'pg') {
+      batch.forUpdate().skipLocked();
+    }
+    const expired = await this.db<DbRunRow>('runs')
+      .whereIn('id', batch)
+      .whereIn('status', OPEN_STATUSES)
       .update(
         {
           status: 'terminated',

@@ -76,7 +76,7 @@ export interface RunQuery {
 
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
-const EXPIRY_BATCH_SIZE = 500;
+const EXPIRY_BATCH_SIZE = 2000;
 const FAILURE_BODY_BYTES = 1024;
 
 function toIso(date: Date | null): string | null {
@@ -489,8 +489,9 @@ export class RunService {
 
   async getRun(ctx: RequestContext, id: string): Promise<Run> {
     const run = await this.readableRun(ctx, id);
-    const owners = await this.ownersOf(ctx, [run.entityRef]);
-    return this.toApiRun(ctx, await this.policy(ctx), run, owners);
+    const policy = await this.policy(ctx);
+    const owners = await this.ownersOf(ctx, policy, [run]);
+    return this.toApiRun(ctx, policy, run, owners);
   }
 
   async listRuns(ctx: RequestContext, query: RunQuery): Promise<RunList> {
@@ -528,7 +529,7 @@ export class RunService {
       limit,
       cursor: query.cursor,
     });
-    const owners = await this.ownersOf(ctx, runs.map(run => run.entityRef));
+    const owners = await this.ownersOf(ctx, policy, runs);
     return {
       items: runs.map(run => this.toApiRun(ctx, policy, run, owners)),
       ...(nextCursor ? { nextCursor } : {}),
@@ -584,7 +585,7 @@ export class RunService {
         },
       };
     });
-    const owners = await this.ownersOf(ctx, [cancelled.entityRef]);
+    const owners = await this.ownersOf(ctx, policy, [cancelled]);
     return this.toApiRun(ctx, policy, cancelled, owners);
   }
 
@@ -602,29 +603,33 @@ export class RunService {
     const { store, settings } = this.options;
     // Looked up by hash: raw tokens are never stored, so never compared.
     const runId = await store.findRunIdByTokenHash(hashToken(token));
-    const run = runId ? await store.getRun(runId) : undefined;
-    if (!run) {
+    if (!runId) {
       throw new AuthenticationError('Invalid report token');
     }
-    if (isFinalStatus(run.status)) {
-      throw finalRunConflict(run);
-    }
-    const now = new Date();
-    if (run.expiresAt.getTime() <= now.getTime()) {
-      throw new AuthenticationError('Report token expired');
-    }
+    // Parsed now, judged under the lock after finality and expiry, which come first.
     let parsed: unknown;
+    let bodyError: InputError | undefined;
     try {
       parsed = JSON.parse(rawBody);
+      if (!this.validateReport(parsed)) {
+        bodyError = inputErrorWithFields('Invalid report', toFieldErrors(this.validateReport.errors));
+      }
     } catch {
-      throw new InputError('The report body is not valid JSON');
+      bodyError = new InputError('The report body is not valid JSON');
     }
-    if (!this.validateReport(parsed)) {
-      throw inputErrorWithFields('Invalid report', toFieldErrors(this.validateReport.errors));
-    }
-    const updated = await store.updateRun(run.id, current =>
-      mergeReport(current, parsed as StatusReport, now, settings),
-    );
+    const now = new Date();
+    const updated = await store.updateRun(runId, current => {
+      if (isFinalStatus(current.status)) {
+        throw finalRunConflict(current);
+      }
+      if (current.expiresAt.getTime() <= now.getTime()) {
+        throw new AuthenticationError('Report token expired');
+      }
+      if (bodyError) {
+        throw bodyError;
+      }
+      return mergeReport(current, parsed as StatusReport, now, settings);
+    });
     return { id: updated.id, status: updated.status };
   }
 
@@ -676,11 +681,27 @@ export class RunService {
     return entity;
   }
 
+  /**
+   * Owners of the runs' entities, looked up only where they decide whether the caller may
+   * re-run (allowEntityOwners, and the caller not allowed otherwise): a catalog call per list
+   * would otherwise cost every page.
+   */
   private async ownersOf(
     ctx: RequestContext,
-    refs: Array<string | null>,
+    policy: PolicyDecisions,
+    runs: RunRecord[],
   ): Promise<Map<string, string[] | undefined>> {
     const owners = new Map<string, string[] | undefined>();
+    const refs = runs
+      .filter(run => {
+        const action = this.actions.get(run.actionId);
+        return (
+          !!run.entityRef &&
+          !!action?.allowEntityOwners &&
+          !this.canRunAction(ctx, policy, action).allowed
+        );
+      })
+      .map(run => run.entityRef);
     const unique = [...new Set(refs.filter((ref): ref is string => !!ref))];
     if (unique.length > 0) {
       const { items } = await this.options.catalog.getEntitiesByRefs(
