@@ -142,6 +142,17 @@ async function stopBackend(backend: Backend, signal: NodeJS.Signals = 'SIGTERM')
   await exited;
 }
 
+/** Stops every backend, the receiver, and drops the databases of a PostgreSQL test. */
+async function tearDownPostgresInstances(receiverServer: import('node:http').Server, prefix: string) {
+  receiverServer.close();
+  delete process.env.SSA_DEMO_POSTGRES_URL;
+  delete process.env.SSA_DEMO_DATABASE_PREFIX;
+  for (const backend of started.splice(0)) {
+    await stopBackend(backend);
+  }
+  await dropDatabases(prefix);
+}
+
 afterEach(async () => {
   for (const backend of started.splice(0)) {
     await stopBackend(backend);
@@ -218,13 +229,7 @@ describe('the demo', () => {
       expect(done.initiatedBy).toBe('user:default/jane');
       expect(done.steps).toHaveLength(5);
     } finally {
-      receiver.server.close();
-      delete process.env.SSA_DEMO_POSTGRES_URL;
-      delete process.env.SSA_DEMO_DATABASE_PREFIX;
-      for (const backend of started.splice(0)) {
-        await stopBackend(backend);
-      }
-      await dropDatabases(prefix);
+      await tearDownPostgresInstances(receiver.server, prefix);
     }
   });
 });
@@ -310,13 +315,7 @@ describe('instances sharing one POSTGRES database', () => {
         );
       expect(expiryRecords).toHaveLength(1);
     } finally {
-      receiver.server.close();
-      delete process.env.SSA_DEMO_POSTGRES_URL;
-      delete process.env.SSA_DEMO_DATABASE_PREFIX;
-      for (const backend of started.splice(0)) {
-        await stopBackend(backend);
-      }
-      await dropDatabases(prefix);
+      await tearDownPostgresInstances(receiver.server, prefix);
     }
   });
 });

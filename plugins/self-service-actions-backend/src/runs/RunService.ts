@@ -342,19 +342,7 @@ export class RunService {
       const action = this.actions.get(run.actionId);
       const fail = (reason: string) => {
         logger.warn(`Run ${runId} was never dispatched and cannot be: ${reason}`);
-        return store.updateRun(runId, current =>
-          isFinalStatus(current.status)
-            ? undefined
-            : {
-                run: {
-                  status: 'failed',
-                  error: reason,
-                  completedAt: now,
-                  updatedAt: now,
-                  dispatchStatus: 'failed',
-                },
-              },
-        );
+        return this.failDispatch(runId, reason, now);
       };
       if (!action) {
         await fail('the action was removed before the webhook was sent; re-run');
@@ -435,20 +423,7 @@ export class RunService {
   private async applyDispatchOutcome(runId: string, outcome: WebhookOutcome): Promise<RunRecord> {
     const now = new Date();
     const { store, settings, logger } = this.options;
-    const fail = (reason: string) =>
-      store.updateRun(runId, current =>
-        isFinalStatus(current.status) || current.lastReportAt
-          ? { run: { dispatchStatus: 'failed' } }
-          : {
-              run: {
-                status: 'failed',
-                error: reason,
-                completedAt: now,
-                updatedAt: now,
-                dispatchStatus: 'failed',
-              },
-            },
-      );
+    const fail = (reason: string) => this.failDispatch(runId, reason, now);
     if (outcome.kind === 'timeout') {
       logger.info(`Webhook of run ${runId} did not answer in time; the run stays in progress`);
       return store.updateRun(runId, () => ({ run: { dispatchStatus: 'timed-out' } }));
@@ -476,6 +451,23 @@ export class RunService {
         return { run: { dispatchStatus: 'delivered' } };
       }
     });
+  }
+
+  /** Fails a run whose webhook could not be delivered, unless a report already reached it. */
+  private failDispatch(runId: string, reason: string, now: Date): Promise<RunRecord> {
+    return this.options.store.updateRun(runId, current =>
+      isFinalStatus(current.status) || current.lastReportAt
+        ? { run: { dispatchStatus: 'failed' } }
+        : {
+            run: {
+              status: 'failed',
+              error: reason,
+              completedAt: now,
+              updatedAt: now,
+              dispatchStatus: 'failed',
+            },
+          },
+    );
   }
 
   private parseReport(body: string): StatusReport | undefined {
