@@ -5,6 +5,8 @@ import {
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds, HumanDuration } from '@backstage/types';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import { RUN_SIGNAL_CHANNEL } from '@internal/plugin-self-service-actions-common';
 import { readActions, readActionsSettings } from './actions/readActions';
 import { createAjv } from './actions/inputValidation';
 import { ActionAccess } from './access/ActionAccess';
@@ -83,6 +85,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         scheduler: coreServices.scheduler,
         auditor: coreServices.auditor,
         catalog: catalogServiceRef,
+        signals: signalsServiceRef,
       },
       async init({
         config,
@@ -98,6 +101,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         scheduler,
         auditor,
         catalog,
+        signals,
       }) {
         const ajv = createAjv();
         // Invalid definitions throw here, naming the action and field, and start-up stops.
@@ -129,6 +133,14 @@ export const selfServiceActionsPlugin = createBackendPlugin({
           settings,
           reportUrl: `${baseUrl}/report`,
           logger,
+          // With the signals backend installed, browsers following a run hear of each change,
+          // whichever replica applied it (through the events backend); otherwise they poll.
+          onRunChanged: (run, audience) =>
+            signals.publish({
+              recipients: { type: 'user', entityRef: audience },
+              channel: RUN_SIGNAL_CHANNEL,
+              message: { runId: run.id, status: run.status },
+            }),
         });
         logger.info(`Loaded ${actions.length} self-service action(s)`);
 

@@ -147,3 +147,9 @@ export interface CreateRunRequest {
   entityRef?: string;
   inputs?: { [name: string]: JsonValue };
 }
+
+/** The signals channel on which run changes are announced (`{ runId, status }` only). */
+export const RUN_SIGNAL_CHANNEL = 'self-service-actions:run';
+
+/** The message of a run change signal. */
+export type RunChangedSignal = { runId: string; status: RunStatus };

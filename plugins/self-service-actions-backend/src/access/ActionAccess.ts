@@ -23,7 +23,8 @@ function intersects(refs: string[], candidates: string[]): boolean {
  * target entity, when there is one.
  */
 export class ActionAccess {
-  private readonly admins: string[];
+  /** Normalised user and group refs of the admins. */
+  readonly admins: string[];
 
   constructor(options: { admins: string[] }) {
     this.admins = options.admins;

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { Knex } from 'knex';
 import request from 'supertest';
 import { startPluginBackend } from '../testing/testBackend';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
+import { SignalPayload, signalsServiceRef } from '@backstage/plugin-signals-node';
 import { closedPort, TestReceiver } from '../testing/TestReceiver';
 import { actionsConfig, authHeader, Person } from '../testing/fixtures';
 
@@ -17,6 +19,7 @@ describe.each(databases.eachSupportedId())('router on %p', databaseId => {
   let receiver: TestReceiver;
   let okAnswer: { status: number; body?: unknown };
   let scheduler: ReturnType<typeof mockServices.scheduler.mock>;
+  const signals: SignalPayload[] = [];
 
   beforeAll(async () => {
     knex = await databases.init(databaseId);
@@ -31,6 +34,13 @@ describe.each(databases.eachSupportedId())('router on %p', databaseId => {
     const receiverUrl = await receiver.start();
     const refusedUrl = `http://127.0.0.1:${await closedPort()}/hooks`;
     const backend = await startPluginBackend({
+      extraFeatures: [
+        createServiceFactory({
+          service: signalsServiceRef,
+          deps: {},
+          factory: () => ({ publish: async (signal: SignalPayload) => void signals.push(signal) }),
+        }),
+      ],
       knex,
       selfServiceActions: {
         admins: ['group:default/portal-admins'],
@@ -438,6 +448,22 @@ describe.each(databases.eachSupportedId())('router on %p', databaseId => {
     it('answers 413 to an oversized report before looking at the token', async () => {
       const res = await report('whatever', { status: 'inprogress', startedAt: started, message: 'x'.repeat(70 * 1024) });
       expect(res.status).toBe(413);
+    });
+
+    it('signals each change to those who may follow the run, with ids and status only', async () => {
+      const run = (await createRun('allowed', 'restart-service')).body;
+      signals.length = 0;
+      await report(tokenOf(), { status: 'complete', startedAt: started, message: 'private detail' });
+      expect(signals).toEqual([
+        {
+          recipients: {
+            type: 'user',
+            entityRef: ['user:default/jane', 'group:default/platform', 'group:default/sre', 'group:default/portal-admins'],
+          },
+          channel: 'self-service-actions:run',
+          message: { runId: run.id, status: 'complete' },
+        },
+      ]);
     });
 
     it('never reopens a final step and never moves a final run', async () => {

@@ -16,6 +16,7 @@ export async function startPluginBackend(options: {
   selfServiceActions: JsonObject;
   permissions?: ServiceFactory;
   auditor?: ReturnType<typeof mockServices.auditor.mock>;
+  extraFeatures?: ServiceFactory[];
 }) {
   const scheduler = mockServices.scheduler.mock();
   const features: ServiceFactory[] = [
@@ -28,6 +29,7 @@ export async function startPluginBackend(options: {
   ];
   if (options.permissions) features.push(options.permissions);
   if (options.auditor) features.push(options.auditor.factory);
+  features.push(...(options.extraFeatures ?? []));
   const backend = await startTestBackend({ features: [selfServiceActionsPlugin, ...features] });
   return { server: backend.server, scheduler, stop: () => backend.stop() };
 }

@@ -3,6 +3,7 @@ import { act, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
+import { signalApiRef } from '@backstage/plugin-signals-react';
 import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
 import { Run } from '@internal/plugin-self-service-actions-common';
 import { aRun, fakeApi } from '../testing/fakeApi';
@@ -69,6 +70,35 @@ describe('RunView', () => {
     expect(calls).toBe(3);
     await act(() => jest.advanceTimersByTimeAsync(LIVE_REFRESH_MS * 5));
     expect(getRun).toHaveBeenCalledTimes(calls);
+  });
+
+  it('refreshes on a signal for the run instead of polling when signals are installed', async () => {
+    jest.useFakeTimers({ advanceTimers: true });
+    const subscribers: Array<(message: any) => void> = [];
+    const signalApi = {
+      subscribe: (_channel: string, onMessage: (message: any) => void) => {
+        subscribers.push(onMessage);
+        return { unsubscribe: () => {} };
+      },
+    };
+    const getRun = jest
+      .fn()
+      .mockResolvedValueOnce(aRun())
+      .mockResolvedValue(aRun({ status: 'complete', canCancel: false }));
+    await renderInTestApp(
+      <TestApiProvider apis={[[selfServiceActionsApiRef, fakeApi({ getRun })], [signalApiRef, signalApi]]}>
+        <RunView runId="run-1" />
+      </TestApiProvider>,
+      { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
+    );
+    expect(await screen.findByText('In progress')).toBeInTheDocument();
+    await act(() => jest.advanceTimersByTimeAsync(LIVE_REFRESH_MS * 3));
+    expect(getRun).toHaveBeenCalledTimes(1);
+    act(() => subscribers.forEach(s => s({ runId: 'another-run', status: 'complete' })));
+    expect(getRun).toHaveBeenCalledTimes(1);
+    act(() => subscribers.forEach(s => s({ runId: 'run-1', status: 'complete' })));
+    expect(await screen.findByText('Complete')).toBeInTheDocument();
+    expect(getRun).toHaveBeenCalledTimes(2);
   });
 
   it('cancels a run', async () => {
