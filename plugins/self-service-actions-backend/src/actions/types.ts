@@ -1,9 +1,6 @@
 import {
-  ActionStatus,
-  ActionType,
-  ActionVisibility,
-  AppliesTo,
   JsonObject,
+  PublicActionDefinition,
 } from '@internal/plugin-self-service-actions-common';
 
 /** How a webhook action calls the external system. Header values are secret. */
@@ -19,27 +16,16 @@ export interface WebhookMethod {
   signingSecrets: string[];
 }
 
-/** A validated action definition, as read from config. */
-export interface ActionDefinition {
-  id: string;
-  name: string;
-  type: ActionType;
-  icon: string;
-  status: ActionStatus;
-  description?: string;
-  /** Normalised user or group ref. */
-  owner: string;
-  visibility: ActionVisibility;
+/**
+ * A validated action definition, as read from config: the public definition plus who may
+ * run and watch it, and how it is called (header values and secrets stay on the backend).
+ */
+export interface ActionDefinition extends Omit<PublicActionDefinition, 'method'> {
   /** Normalised refs. */
   resultsVisibleTo: string[];
   /** Normalised refs, or '*'. */
   allowedPeople: string[];
   allowEntityOwners: boolean;
-  /** Absent for a global action. */
-  appliesTo?: AppliesTo[];
-  /** JSON Schema of the inputs; unknown keys refused unless the schema says otherwise. */
-  userInputs: JsonObject;
-  uiSchema?: JsonObject;
   /** Top-level input names that are never stored. */
   secretInputs: string[];
   method: WebhookMethod;
