@@ -35,8 +35,8 @@ function readMillis(config: Config | undefined, key: string, fallback: HumanDura
 
 function readRunSettings(
   config: Config,
+  allowedHosts: string[] | undefined,
 ): RunSettings & { maxBodyBytes: number; sweepMs: number; dispatchFrequencyMs: number } {
-  const { allowedHosts } = readActionsSettings(config);
   const root = config.getOptionalConfig('selfServiceActions');
   const positive = (key: string, fallback: number) => {
     const value = root?.getOptionalNumber(key) ?? fallback;
@@ -106,7 +106,8 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         const ajv = createAjv();
         // Invalid definitions throw here, naming the action and field, and start-up stops.
         const actions = readActions(config, ajv);
-        const settings = readRunSettings(config);
+        const actionsSettings = readActionsSettings(config);
+        const settings = readRunSettings(config, actionsSettings.allowedHosts);
         const store = await DatabaseRunStore.create({ database });
         const actionsById = new Map(actions.map(action => [action.id, action]));
         permissionsRegistry.addResourceType({
@@ -125,7 +126,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         const runService = new RunService({
           store,
           actions,
-          access: new ActionAccess({ admins: readActionsSettings(config).admins }),
+          access: new ActionAccess({ admins: actionsSettings.admins }),
           gate: new PermissionGate(permissions),
           catalog,
           auth,

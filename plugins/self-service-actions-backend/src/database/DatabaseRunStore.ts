@@ -258,20 +258,20 @@ export class DatabaseRunStore implements RunStore {
       if (Object.keys(changes).length > 0) {
         await tx<DbRunRow>('runs').where({ id }).update(changes);
       }
+      // Steps are read in position order, so a step's index is its position.
       const steps = [...current.steps];
-      const positions = new Map(stepRows.map(step => [step.title, step.position]));
+      const positions = new Map(current.steps.map((step, index) => [step.title, index]));
       const stepValues = (update.steps ?? []).map(step => {
-        const known = positions.get(step.title);
-        if (known === undefined) {
-          positions.set(step.title, steps.length);
-          steps.push(step);
-        } else {
-          steps[stepRows.findIndex(row => row.title === step.title)] = step;
+        let position = positions.get(step.title);
+        if (position === undefined) {
+          position = steps.length;
+          positions.set(step.title, position);
         }
+        steps[position] = step;
         return {
           run_id: id,
           title: step.title,
-          position: positions.get(step.title)!,
+          position,
           status: step.status,
           started_at: step.startedAt,
           completed_at: step.completedAt,

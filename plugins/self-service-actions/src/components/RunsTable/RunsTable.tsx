@@ -21,6 +21,36 @@ import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
 import { RunStatusChip } from '../RunStatusChip/RunStatusChip';
 import { formatDuration } from '../RunView/RunView';
 
+/** A labelled select for one filter, with an "any" choice as the empty value. */
+function FilterSelect(props: {
+  id: string;
+  label: string;
+  value: string;
+  anyLabel: string;
+  options: Array<{ value: string; label: string }>;
+  onChange(value: string): void;
+}) {
+  const { id, label, value, anyLabel, options, onChange } = props;
+  return (
+    <FormControl variant="outlined" size="small" style={{ minWidth: 170 }}>
+      <InputLabel id={id}>{label}</InputLabel>
+      <Select
+        labelId={id}
+        label={label}
+        value={value}
+        onChange={e => onChange(e.target.value as string)}
+      >
+        <MenuItem value="">{anyLabel}</MenuItem>
+        {options.map(option => (
+          <MenuItem key={option.value} value={option.value}>
+            {option.label}
+          </MenuItem>
+        ))}
+      </Select>
+    </FormControl>
+  );
+}
+
 /** Props of {@link RunsTable}. */
 export interface RunsTableProps {
   /** Only the runs of this entity. */
@@ -60,44 +90,28 @@ export function RunsTable(props: RunsTableProps) {
   return (
     <Box>
       <Box display="flex" alignItems="center" flexWrap="wrap" style={{ gap: 16 }} mb={1}>
-        <FormControl variant="outlined" size="small" style={{ minWidth: 180 }}>
-          <InputLabel id="ssa-filter-action">Action</InputLabel>
-          <Select
-            labelId="ssa-filter-action"
-            label="Action"
-            value={actionId}
-            onChange={e => {
-              setActionId(e.target.value as string);
-              resetPaging();
-            }}
-          >
-            <MenuItem value="">All actions</MenuItem>
-            {(actions.value ?? []).map(a => (
-              <MenuItem key={a.id} value={a.id}>
-                {a.name}
-              </MenuItem>
-            ))}
-          </Select>
-        </FormControl>
-        <FormControl variant="outlined" size="small" style={{ minWidth: 160 }}>
-          <InputLabel id="ssa-filter-status">Status</InputLabel>
-          <Select
-            labelId="ssa-filter-status"
-            label="Status"
-            value={status}
-            onChange={e => {
-              setStatus(e.target.value as string);
-              resetPaging();
-            }}
-          >
-            <MenuItem value="">Any status</MenuItem>
-            {RUN_STATUSES.map(s => (
-              <MenuItem key={s} value={s}>
-                {s}
-              </MenuItem>
-            ))}
-          </Select>
-        </FormControl>
+        <FilterSelect
+          id="ssa-filter-action"
+          label="Action"
+          value={actionId}
+          anyLabel="All actions"
+          options={(actions.value ?? []).map(a => ({ value: a.id, label: a.name }))}
+          onChange={value => {
+            setActionId(value);
+            resetPaging();
+          }}
+        />
+        <FilterSelect
+          id="ssa-filter-status"
+          label="Status"
+          value={status}
+          anyLabel="Any status"
+          options={RUN_STATUSES.map(s => ({ value: s, label: s }))}
+          onChange={value => {
+            setStatus(value);
+            resetPaging();
+          }}
+        />
         <FormControlLabel
           control={
             <Checkbox
