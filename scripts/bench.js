@@ -14,7 +14,7 @@ const { randomUUID } = require('node:crypto');
 const root = path.resolve(__dirname, '..');
 const requireFromRoot = name => require(require.resolve(name, { paths: [root, path.join(root, 'plugins/self-service-actions-backend')] }));
 const autocannon = requireFromRoot('autocannon');
-const cli = require.resolve('@backstage/cli/bin/backstage-cli', { paths: [root] });
+const cliDir = path.dirname(require.resolve('@backstage/cli/package.json', { paths: [root] }));
 
 const sqlite = process.argv.includes('--sqlite');
 const postgresUrl = process.env.SSA_BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -62,7 +62,7 @@ ${sqlite ? `    client: better-sqlite3
     connection: ':memory:'` : `    client: pg
     connection: ${postgresUrl}
     prefix: ${prefix}
-    knexConfig: { pool: { min: 2, max: 32 } }`}
+    knexConfig: { pool: { min: 2, max: ${process.env.SSA_BENCH_POOL ?? 32} } }`}
 selfServiceActions:
   sweepFrequency: { seconds: 1 }
   actions:
@@ -77,7 +77,14 @@ selfServiceActions:
       method: { type: Webhook, url: 'http://127.0.0.1:${RECEIVER_PORT}/hook' }
 `,
   );
-  const child = spawn(process.execPath, [cli, 'package', 'start', '--config', '../../app-config.yaml', '--config', config], {
+  // Node runs the backend itself, as in production: no backstage-cli watcher process and no
+  // --enable-source-maps (which makes every stack trace costly). TypeScript is transpiled on
+  // load by Backstage's own require hook, so the code that runs is the same.
+  const nodeArgs = [
+    ...(process.env.SSA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    '--require', require.resolve('@backstage/cli-node/config/nodeTransform.cjs', { paths: [cliDir] }),
+  ];
+  const child = spawn(process.execPath, [...nodeArgs, 'src/index.ts', '--config', '../../app-config.yaml', '--config', config], {
     cwd: path.join(root, 'packages/backend'),
     env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -114,6 +121,21 @@ function peakRssMb(pid) {
   return peak;
 }
 
+// Resident memory of the backend, sampled through the run: the peak of each phase says which
+// part of the workload grows the process.
+const rssByPhase = new Map();
+let phase = 'start-up';
+function sampleRss(pid) {
+  return setInterval(() => {
+    try {
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      rssByPhase.set(phase, Math.max(rssByPhase.get(phase) ?? 0, kb / 1024));
+    } catch {
+      // the process is gone
+    }
+  }, 100);
+}
+
 const run = options =>
   new Promise((resolve, reject) => autocannon(options, (error, result) => (error ? reject(error) : resolve(result))));
 
@@ -130,6 +152,7 @@ async function database() {
   const receiver = startReceiver();
   const backend = startBackend();
   let db;
+  const sampler = sampleRss(backend.pid);
   try {
     await waitFor(async () => (await fetch(`${base}/actions`)).status === 401, 120_000);
     const token = await waitFor(async () => {
@@ -138,6 +161,7 @@ async function database() {
     }, 30_000);
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 
+    phase = 'runs';
     // 1. runs created/s, each including its webhook round trip
     const created = await run({
       url: `${base}/actions/bench/runs`, method: 'POST', headers: auth, body: JSON.stringify({ inputs: { n: 1 } }),
@@ -157,6 +181,7 @@ async function database() {
         reports.push({ token: t, body: JSON.stringify({ status: 'inprogress', startedAt: new Date().toISOString(), steps }) });
       }
     }
+    phase = 'reports';
     let next = 0;
     const reported = await run({
       url: `${base}/report`, method: 'POST', connections: CONNECTIONS, amount: reports.length,
@@ -184,6 +209,7 @@ async function database() {
         FROM generate_series(1, 200) g`);
       await db.query('ANALYZE runs');
       console.log(`seeded ${LIST_RUNS + 200} more runs in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      phase = 'runs page';
       const entity = encodeURIComponent('component:default/payments');
       const first = await (await fetch(`${base}/runs?entityRef=${entity}&limit=20`, { headers: auth })).json();
       const pageUrl = `${base}/runs?entityRef=${entity}&limit=20&cursor=${first.nextCursor}`;
@@ -202,6 +228,7 @@ async function database() {
         SELECT gen_random_uuid()::text, 'bench', 'Bench', 'Day2', '{}', NULL, 'user:default/jane',
                'inprogress', '{}', '[]', now(), now(), now(), now() - interval '1 minute', 'delivered'
         FROM generate_series(1, ${STALE_RUNS}) g`);
+      phase = 'sweep';
       const sweepStart = Date.now();
       await waitFor(async () => {
         const { rows } = await db.query("SELECT count(*)::int AS n FROM runs WHERE status = 'inprogress' AND expires_at < now()");
@@ -209,7 +236,9 @@ async function database() {
       }, 600_000);
       console.log(`expiry sweep: ${STALE_RUNS} stale runs terminated ${((Date.now() - sweepStart) / 1000).toFixed(1)} s after they were stored (sweep every 1 s, batches of 2000)`);
     }
-    console.log(`backend peak RSS (VmHWM): ${peakRssMb(backend.pid).toFixed(0)} MB`);
+    clearInterval(sampler);
+    const phases = [...rssByPhase].map(([name, mb]) => `${name} ${mb.toFixed(0)}`).join(', ');
+    console.log(`backend peak RSS (VmHWM): ${peakRssMb(backend.pid).toFixed(0)} MB (peak by phase, MB: ${phases})`);
   } finally {
     try { process.kill(-backend.pid, 'SIGTERM'); } catch { /* gone */ }
     receiver.kill();

@@ -26,6 +26,12 @@ const migrationsDir = resolvePackagePath(
   'migrations',
 );
 
+/** Lost compare-and-set races before an update takes the row lock instead (PostgreSQL). */
+const OPTIMISTIC_ATTEMPTS = 3;
+
+/** A run, named by its id or by the hash of one of its report tokens. */
+type RunTarget = { id: string } | { tokenHash: string };
+
 /** Statuses the expiry sweep may still terminate. */
 const OPEN_STATUSES = ['inprogress', 'pending-approval'];
 
@@ -54,7 +60,11 @@ export interface DbRunRow {
   dispatch_lease_until: Date | number | string | null;
   dispatch_attempts: number;
   has_secret_inputs: boolean | number;
+  revision: number;
 }
+
+/** A run row read with its steps aggregated into one JSON column (see stepsJsonColumn). */
+type DbRunRowWithSteps = DbRunRow & { steps_json: string | Array<Omit<DbStepRow, 'run_id'>> };
 
 /** A row of the run_steps table. */
 export interface DbStepRow {
@@ -77,7 +87,7 @@ function toDate(value: Date | number | string | null): Date | null {
   return value instanceof Date ? value : new Date(value);
 }
 
-function toStep(row: DbStepRow): StepRecord {
+function toStep(row: Omit<DbStepRow, 'run_id'>): StepRecord {
   return {
     title: row.title,
     status: row.status as StepRecord['status'],
@@ -87,7 +97,9 @@ function toStep(row: DbStepRow): StepRecord {
   };
 }
 
-function toRecord(row: DbRunRow, steps: DbStepRow[]): RunRecord {
+function toRecord(row: DbRunRowWithSteps): RunRecord {
+  // PostgreSQL parses json columns; SQLite returns the text.
+  const steps = typeof row.steps_json === 'string' ? JSON.parse(row.steps_json) : row.steps_json;
   return {
     id: row.id,
     actionId: row.action_id,
@@ -179,52 +191,96 @@ export class DatabaseRunStore implements RunStore {
     return new DatabaseRunStore(client);
   }
 
-  private constructor(private readonly db: Knex) {}
+  private readonly isPostgres: boolean;
+
+  private constructor(private readonly db: Knex) {
+    this.isPostgres = db.client.config.client === 'pg';
+  }
+
+  /**
+   * A run's steps as one JSON array column, in position order, so a run and its steps are
+   * read in one statement (one round trip to the database instead of two).
+   */
+  private stepsJsonColumn(db: Knex | Knex.Transaction): Knex.Raw {
+    return this.isPostgres
+      ? db.raw(
+          `coalesce((select json_agg(json_build_object('title', s.title, 'status', s.status,
+            'started_at', s.started_at, 'completed_at', s.completed_at, 'logs', s.logs)
+            order by s.position) from run_steps s where s.run_id = runs.id), '[]'::json) as steps_json`,
+        )
+      : db.raw(
+          `coalesce((select json_group_array(json_object('title', s.title, 'status', s.status,
+            'started_at', s.started_at, 'completed_at', s.completed_at, 'logs', s.logs)
+            order by s.position) from run_steps s where s.run_id = runs.id), '[]') as steps_json`,
+        );
+  }
+
+  /** Reads a run, by id or by the hash of one of its report tokens, with its steps. */
+  private async readRun(
+    db: Knex | Knex.Transaction,
+    target: RunTarget,
+    options: { lock?: boolean } = {},
+  ): Promise<{ record: RunRecord; revision: number } | undefined> {
+    const query = db<DbRunRowWithSteps>('runs').select('runs.*', this.stepsJsonColumn(db));
+    if ('id' in target) {
+      query.where('runs.id', target.id);
+    } else {
+      query
+        .join('run_tokens', 'run_tokens.run_id', 'runs.id')
+        .where('run_tokens.token_hash', target.tokenHash);
+    }
+    if (options.lock) {
+      // FOR UPDATE OF runs: the token row is not locked. A no-op on SQLite, whose
+      // transactions write one at a time anyway.
+      query.forUpdate('runs');
+    }
+    const row = await query.first();
+    return row ? { record: toRecord(row), revision: Number(row.revision) } : undefined;
+  }
 
   async insertRun(run: Omit<RunRecord, 'steps'>, tokenHash: string): Promise<void> {
+    const row = {
+      id: run.id,
+      action_id: run.actionId,
+      action_name: run.actionName,
+      action_type: run.actionType,
+      action_snapshot: JSON.stringify(run.actionSnapshot),
+      entity_ref: run.entityRef,
+      initiated_by: run.initiatedBy,
+      status: run.status,
+      message: run.message,
+      error: run.error,
+      inputs: JSON.stringify(run.inputs),
+      links: JSON.stringify(run.links),
+      rerun_of: run.rerunOf,
+      started_at: run.startedAt,
+      completed_at: run.completedAt,
+      created_at: run.createdAt,
+      updated_at: run.updatedAt,
+      expires_at: run.expiresAt,
+      last_report_at: run.lastReportAt,
+      dispatch_status: run.dispatchStatus,
+      dispatch_lease_until: run.dispatchLeaseUntil,
+      dispatch_attempts: run.dispatchAttempts,
+      has_secret_inputs: run.hasSecretInputs,
+      revision: 0,
+    };
+    if (this.isPostgres) {
+      // The run and its token in one statement: atomic without a transaction's round trips.
+      await this.db.raw(
+        'with inserted as (?) insert into run_tokens (token_hash, run_id, created_at) select ?, id, ? from inserted',
+        [this.db<DbRunRow>('runs').insert(row).returning('id'), tokenHash, run.createdAt],
+      );
+      return;
+    }
     await this.db.transaction(async tx => {
-      await tx<DbRunRow>('runs').insert({
-        id: run.id,
-        action_id: run.actionId,
-        action_name: run.actionName,
-        action_type: run.actionType,
-        action_snapshot: JSON.stringify(run.actionSnapshot),
-        entity_ref: run.entityRef,
-        initiated_by: run.initiatedBy,
-        status: run.status,
-        message: run.message,
-        error: run.error,
-        inputs: JSON.stringify(run.inputs),
-        links: JSON.stringify(run.links),
-        rerun_of: run.rerunOf,
-        started_at: run.startedAt,
-        completed_at: run.completedAt,
-        created_at: run.createdAt,
-        updated_at: run.updatedAt,
-        expires_at: run.expiresAt,
-        last_report_at: run.lastReportAt,
-        dispatch_status: run.dispatchStatus,
-        dispatch_lease_until: run.dispatchLeaseUntil,
-        dispatch_attempts: run.dispatchAttempts,
-        has_secret_inputs: run.hasSecretInputs,
-      });
-      await tx('run_tokens').insert({
-        token_hash: tokenHash,
-        run_id: run.id,
-        created_at: run.createdAt,
-      });
+      await tx<DbRunRow>('runs').insert(row);
+      await tx('run_tokens').insert({ token_hash: tokenHash, run_id: run.id, created_at: run.createdAt });
     });
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
-    const row = await this.db<DbRunRow>('runs').where({ id }).first();
-    if (!row) {
-      return undefined;
-    }
-    const steps = await this.db<DbStepRow>('run_steps')
-      .where({ run_id: id })
-      .orderBy('position');
-    return toRecord(row, steps);
+    return (await this.readRun(this.db, { id }))?.record;
   }
 
   async findRunIdByTokenHash(tokenHash: string): Promise<string | undefined> {
@@ -238,56 +294,136 @@ export class DatabaseRunStore implements RunStore {
     id: string,
     decide: (current: RunRecord) => RunUpdate | undefined,
   ): Promise<RunRecord> {
-    // The row lock (FOR UPDATE on PostgreSQL; SQLite has one writer at a time anyway)
-    // serialises concurrent updates of one run: each decision sees the previous one's
-    // steps, so no report loses a step and a final run stays final.
-    return this.db.transaction(async tx => {
-      const row = await tx<DbRunRow>('runs').where({ id }).forUpdate().first();
-      if (!row) {
-        throw new NotFoundError(`Run ${id} not found`);
-      }
-      const stepRows = await tx<DbStepRow>('run_steps')
-        .where({ run_id: id })
-        .orderBy('position');
-      const current = toRecord(row, stepRows);
-      const update = decide(current);
-      if (!update) {
-        return current;
-      }
-      const changes = toRowChanges(update.run);
-      if (Object.keys(changes).length > 0) {
-        await tx<DbRunRow>('runs').where({ id }).update(changes);
-      }
-      // Steps are read in position order, so a step's index is its position.
-      const steps = [...current.steps];
-      const positions = new Map(current.steps.map((step, index) => [step.title, index]));
-      const stepValues = (update.steps ?? []).map(step => {
-        let position = positions.get(step.title);
-        if (position === undefined) {
-          position = steps.length;
-          positions.set(step.title, position);
+    const updated = await this.update({ id }, decide);
+    if (!updated) {
+      throw new NotFoundError(`Run ${id} not found`);
+    }
+    return updated;
+  }
+
+  async updateRunByTokenHash(
+    tokenHash: string,
+    decide: (current: RunRecord) => RunUpdate | undefined,
+  ): Promise<RunRecord | undefined> {
+    return this.update({ tokenHash }, decide);
+  }
+
+  /**
+   * Read, decide, write, so that concurrent updates of one run (reports on different steps,
+   * the same step, status changes, a cancel, the sweep) never lose one another's changes and
+   * a final run stays final: every decision is made on the state it replaces.
+   *
+   * PostgreSQL: compare-and-set on the run's revision. The run and its steps are read in one
+   * statement without a lock; the run update (`where revision = <read>`, which bumps it) and
+   * the step upsert go in one statement whose upsert runs only if the update matched. The
+   * update takes the row lock, so writers of one run queue on it, and a writer that lost the
+   * race matches no row, changes nothing and decides again on the new state. Two round trips
+   * and no transaction in the common case, where reports of one run do not collide. After
+   * OPTIMISTIC_ATTEMPTS lost races (a run hammered by many writers at once) it falls back to
+   * the locking path below, which always makes progress.
+   *
+   * SQLite (and the fallback): a transaction that reads the run FOR UPDATE (SQLite runs one
+   * writing transaction at a time anyway), decides and writes.
+   */
+  private async update(
+    target: RunTarget,
+    decide: (current: RunRecord) => RunUpdate | undefined,
+  ): Promise<RunRecord | undefined> {
+    let id = 'id' in target ? target.id : undefined;
+    if (this.isPostgres) {
+      for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+        const read = await this.readRun(this.db, id ? { id } : target);
+        if (!read) {
+          return undefined;
         }
-        steps[position] = step;
-        return {
-          run_id: id,
-          title: step.title,
-          position,
-          status: step.status,
-          started_at: step.startedAt,
-          completed_at: step.completedAt,
-          logs: JSON.stringify(step.logs),
-        };
-      });
-      if (stepValues.length > 0) {
+        id = read.record.id;
+        const update = decide(read.record);
+        if (!update) {
+          return read.record;
+        }
+        const written = await this.writeIfUnchanged(read.record, read.revision, update);
+        if (written) {
+          return written;
+        }
+      }
+    }
+    return this.db.transaction(async tx => {
+      const read = await this.readRun(tx, id ? { id } : target, { lock: true });
+      if (!read) {
+        return undefined;
+      }
+      const update = decide(read.record);
+      if (!update) {
+        return read.record;
+      }
+      await tx<DbRunRow>('runs')
+        .where({ id: read.record.id })
+        .update({ ...toRowChanges(update.run), revision: read.revision + 1 });
+      const { steps, rows } = this.mergeSteps(read.record, update);
+      if (rows.length > 0) {
         // One statement for every step of the report; a known step keeps its position.
         await tx<DbStepRow>('run_steps')
-          .insert(stepValues)
+          .insert(rows)
           .onConflict(['run_id', 'title'])
           .merge(['status', 'started_at', 'completed_at', 'logs']);
       }
-      // The new state is known without reading it back.
-      return { ...current, ...update.run, steps };
+      return { ...read.record, ...update.run, steps };
     });
+  }
+
+  /** PostgreSQL: writes an update made on revision `revision`, unless the run moved on since. */
+  private async writeIfUnchanged(
+    current: RunRecord,
+    revision: number,
+    update: RunUpdate,
+  ): Promise<RunRecord | undefined> {
+    const { steps, rows } = this.mergeSteps(current, update);
+    const runUpdate = this.db<DbRunRow>('runs')
+      .where({ id: current.id, revision })
+      .update({ ...toRowChanges(update.run), revision: revision + 1 })
+      .returning('id');
+    const result = await this.db.raw(
+      `with updated as (?),
+       upserted as (
+         insert into run_steps (run_id, title, position, status, started_at, completed_at, logs)
+         select updated.id, s.title, s.position, s.status, s.started_at, s.completed_at, s.logs
+         from updated, json_to_recordset(?::json) as s(title text, position integer, status text,
+           started_at timestamptz, completed_at timestamptz, logs text)
+         on conflict (run_id, title) do update set status = excluded.status,
+           started_at = excluded.started_at, completed_at = excluded.completed_at, logs = excluded.logs
+       )
+       select count(*)::integer as matched from updated`,
+      [runUpdate, JSON.stringify(rows)],
+    );
+    if (result.rows[0].matched !== 1) {
+      return undefined;
+    }
+    // The new state is known without reading it back.
+    return { ...current, ...update.run, steps };
+  }
+
+  /** The run's steps after an update, and the step rows to upsert (new steps go last). */
+  private mergeSteps(current: RunRecord, update: RunUpdate) {
+    const steps = [...current.steps];
+    const positions = new Map(current.steps.map((step, index) => [step.title, index]));
+    const rows = (update.steps ?? []).map(step => {
+      let position = positions.get(step.title);
+      if (position === undefined) {
+        position = steps.length;
+        positions.set(step.title, position);
+      }
+      steps[position] = step;
+      return {
+        run_id: current.id,
+        title: step.title,
+        position,
+        status: step.status,
+        started_at: step.startedAt,
+        completed_at: step.completedAt,
+        logs: JSON.stringify(step.logs),
+      };
+    });
+    return { steps, rows };
   }
 
   async listRuns(options: {
@@ -298,7 +434,7 @@ export class DatabaseRunStore implements RunStore {
     cursor?: string;
   }): Promise<{ runs: RunRecord[]; nextCursor?: string }> {
     const { filter, visibility, limit, permissionCriteria } = options;
-    const query = this.db<DbRunRow>('runs');
+    const query = this.db<DbRunRowWithSteps>('runs').select('runs.*', this.stepsJsonColumn(this.db));
     if (filter.actionId) query.where('action_id', filter.actionId);
     if (filter.entityRef) query.where('entity_ref', filter.entityRef);
     if (filter.status) query.where('status', filter.status);
@@ -331,21 +467,7 @@ export class DatabaseRunStore implements RunStore {
         { column: 'id', order: 'desc' },
       ])
       .limit(limit + 1);
-    const page = rows.slice(0, limit);
-    const stepRows = page.length
-      ? await this.db<DbStepRow>('run_steps')
-          .whereIn(
-            'run_id',
-            page.map(row => row.id),
-          )
-          .orderBy('position')
-      : [];
-    const runs = page.map(row =>
-      toRecord(
-        row,
-        stepRows.filter(step => step.run_id === row.id),
-      ),
-    );
+    const runs = rows.slice(0, limit).map(toRecord);
     return {
       runs,
       nextCursor: rows.length > limit ? encodeCursor(runs[runs.length - 1]) : undefined,
@@ -369,6 +491,7 @@ export class DatabaseRunStore implements RunStore {
         .update({
           dispatch_lease_until: leaseUntil,
           dispatch_attempts: this.db.raw('dispatch_attempts + 1') as unknown as number,
+          revision: this.db.raw('revision + 1') as unknown as number,
         });
       if (updated === 1) {
         claimed.push(id);
@@ -390,7 +513,7 @@ export class DatabaseRunStore implements RunStore {
       .orderBy('expires_at')
       .limit(batchSize)
       .select('id');
-    if (this.db.client.config.client === 'pg') {
+    if (this.isPostgres) {
       batch.forUpdate().skipLocked();
     }
     const expired = await this.db<DbRunRow>('runs')
@@ -402,6 +525,8 @@ export class DatabaseRunStore implements RunStore {
           message,
           completed_at: now,
           updated_at: now,
+          // Every write bumps the revision, so a report decided on the open run is retried.
+          revision: this.db.raw('revision + 1') as unknown as number,
         },
         ['id'],
       );

@@ -100,14 +100,20 @@ export interface RunStore {
   /** The run a token hash belongs to, if any. */
   findRunIdByTokenHash(tokenHash: string): Promise<string | undefined>;
   /**
-   * Reads a run under a row lock, lets `decide` compute what changes, and writes it in the
-   * same transaction, so concurrent updates of one run apply one after the other.
-   * `decide` may throw to change nothing; returning undefined also changes nothing.
+   * Reads a run, lets `decide` compute what changes and writes it only if the run did not
+   * change in between (else decides again on the new state), so concurrent updates of one
+   * run apply one after the other. `decide` may be called more than once; it may throw to
+   * change nothing; returning undefined also changes nothing. Returns the new state.
    */
   updateRun(
     id: string,
     decide: (current: RunRecord) => RunUpdate | undefined,
   ): Promise<RunRecord>;
+  /** As updateRun, for the run a report token hash belongs to; undefined if none. */
+  updateRunByTokenHash(
+    tokenHash: string,
+    decide: (current: RunRecord) => RunUpdate | undefined,
+  ): Promise<RunRecord | undefined>;
   listRuns(options: {
     filter: RunFilter;
     visibility: RunVisibility;

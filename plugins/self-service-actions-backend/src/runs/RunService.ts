@@ -617,35 +617,40 @@ export class RunService {
       throw new AuthenticationError('Missing report token (x-report-token header)');
     }
     const { store, settings } = this.options;
-    // Looked up by hash: raw tokens are never stored, so never compared.
-    const runId = await store.findRunIdByTokenHash(hashToken(token));
-    if (!runId) {
-      throw new AuthenticationError('Invalid report token');
-    }
-    // Parsed now, judged under the lock after finality and expiry, which come first.
-    let parsed: unknown;
-    let bodyError: InputError | undefined;
-    try {
-      parsed = JSON.parse(rawBody);
-      if (!this.validateReport(parsed)) {
-        bodyError = inputErrorWithFields('Invalid report', toFieldErrors(this.validateReport.errors));
+    // The body is judged after finality and expiry, which come first; it is parsed only once
+    // the token is known (never for strangers), and once even if the update is retried.
+    let judged: { report?: StatusReport; error?: InputError } | undefined;
+    const judgeBody = () => {
+      if (!judged) {
+        try {
+          const parsed = JSON.parse(rawBody);
+          judged = this.validateReport(parsed)
+            ? { report: parsed as StatusReport }
+            : { error: inputErrorWithFields('Invalid report', toFieldErrors(this.validateReport.errors)) };
+        } catch {
+          judged = { error: new InputError('The report body is not valid JSON') };
+        }
       }
-    } catch {
-      bodyError = new InputError('The report body is not valid JSON');
-    }
+      return judged;
+    };
     const now = new Date();
-    const updated = await store.updateRun(runId, current => {
+    // Looked up by hash: raw tokens are never stored, so never compared.
+    const updated = await store.updateRunByTokenHash(hashToken(token), current => {
       if (isFinalStatus(current.status)) {
         throw finalRunConflict(current);
       }
       if (current.expiresAt.getTime() <= now.getTime()) {
         throw new AuthenticationError('Report token expired');
       }
-      if (bodyError) {
-        throw bodyError;
+      const { report, error } = judgeBody();
+      if (error) {
+        throw error;
       }
-      return mergeReport(current, parsed as StatusReport, now, settings);
+      return mergeReport(current, report!, now, settings);
     });
+    if (!updated) {
+      throw new AuthenticationError('Invalid report token');
+    }
     await this.notify(updated);
     return { id: updated.id, status: updated.status };
   }
