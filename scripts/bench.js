@@ -17,6 +17,8 @@ const autocannon = requireFromRoot('autocannon');
 const cliDir = path.dirname(require.resolve('@backstage/cli/package.json', { paths: [root] }));
 
 const sqlite = process.argv.includes('--sqlite');
+// --load-only: the run and report figures only (no million-run seed, no sweep), for quick comparisons.
+const loadOnly = process.argv.includes('--load-only');
 const postgresUrl = process.env.SSA_BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const prefix = `ssa_bench_${process.pid}_`;
 const PORT = 7217;
@@ -136,6 +138,35 @@ function sampleRss(pid) {
   }, 100);
 }
 
+// CPU seconds used by each party (user + system), read from /proc: on a small machine the
+// backend, PostgreSQL, the receiver and the load generator share the cores, so this shows who
+// spent them during a phase.
+function cpuSeconds(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+function cpuSnapshot(backendPid, receiverPid) {
+  let postgres = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') postgres += cpuSeconds(entry);
+    } catch {
+      // gone
+    }
+  }
+  return { backend: cpuSeconds(backendPid), postgres, receiver: cpuSeconds(receiverPid), 'load generator': cpuSeconds(process.pid) };
+}
+function cpuUsed(before, after, seconds) {
+  return Object.keys(after)
+    .map(name => `${name} ${((after[name] - before[name]) / seconds * 100).toFixed(0)}%`)
+    .join(', ');
+}
+
 const run = options =>
   new Promise((resolve, reject) => autocannon(options, (error, result) => (error ? reject(error) : resolve(result))));
 
@@ -149,6 +180,12 @@ async function database() {
 
 (async () => {
   console.log(`self-service actions benchmark: ${sqlite ? 'SQLite (in memory)' : 'PostgreSQL'}, LOG_LEVEL=${LOG_LEVEL}, ${os.cpus().length} cores, node ${process.version}`);
+  for (const port of [PORT, RECEIVER_PORT]) {
+    // A backend left over from an earlier run would be measured instead of this one.
+    if (await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false)) {
+      throw new Error(`Port ${port} is in use: stop whatever listens there first`);
+    }
+  }
   const receiver = startReceiver();
   const backend = startBackend();
   let db;
@@ -163,11 +200,13 @@ async function database() {
 
     phase = 'runs';
     // 1. runs created/s, each including its webhook round trip
+    let cpuBefore = cpuSnapshot(backend.pid, receiver.pid);
     const created = await run({
       url: `${base}/actions/bench/runs`, method: 'POST', headers: auth, body: JSON.stringify({ inputs: { n: 1 } }),
       connections: CONNECTIONS, amount: RUNS,
     });
     console.log(`runs created: ${created['2xx']} of ${RUNS}, ${created.requests.average.toFixed(0)} runs/s, p50 ${created.latency.p50} ms, p99 ${created.latency.p99} ms (webhook round trip included)`);
+    console.log(`  CPU while creating runs (100% = one core): ${cpuUsed(cpuBefore, cpuSnapshot(backend.pid, receiver.pid), created.duration)}`);
 
     // 2. status reports: each run gets STEPS reports, one per step, each step with LOG_LINES lines
     const tokens = await (await fetch(`http://127.0.0.1:${RECEIVER_PORT}/tokens`)).json();
@@ -183,6 +222,7 @@ async function database() {
     }
     phase = 'reports';
     let next = 0;
+    cpuBefore = cpuSnapshot(backend.pid, receiver.pid);
     const reported = await run({
       url: `${base}/report`, method: 'POST', connections: CONNECTIONS, amount: reports.length,
       requests: [{ setupRequest: req => {
@@ -191,12 +231,15 @@ async function database() {
       } }],
     });
     console.log(`status reports: ${reported['2xx']} of ${reports.length} accepted, ${reported.requests.average.toFixed(0)} reports/s, p50 ${reported.latency.p50} ms, p99 ${reported.latency.p99} ms at ${CONNECTIONS} connections`);
+    console.log(`  CPU while reporting (100% = one core): ${cpuUsed(cpuBefore, cpuSnapshot(backend.pid, receiver.pid), reported.duration)}`);
 
     db = await database();
     if (db) {
       const counts = (await db.query("SELECT (SELECT count(*) FROM runs) AS runs, (SELECT count(*) FROM run_steps) AS steps, (SELECT coalesce(sum(json_array_length(logs::json)), 0) FROM run_steps) AS lines")).rows[0];
       console.log(`rows after the load: ${counts.runs} runs, ${counts.steps} steps, ${counts.lines} log lines (expected ${RUNS}, ${RUNS * STEPS}, ${RUNS * STEPS * LOG_LINES})`);
 
+    }
+    if (db && !loadOnly) {
       // 3. runs page with many runs stored, as a non-admin, second cursor page of one entity
       const started = Date.now();
       await db.query(`INSERT INTO runs (id, action_id, action_name, action_type, action_snapshot, entity_ref, initiated_by, status, inputs, links, created_at, updated_at, started_at, expires_at, dispatch_status)

@@ -29,6 +29,39 @@ const migrationsDir = resolvePackagePath(
 /** Lost compare-and-set races before an update takes the row lock instead (PostgreSQL). */
 const OPTIMISTIC_ATTEMPTS = 3;
 
+/**
+ * A run's steps as one JSON array column, in position order, so a run and its steps are read
+ * in one statement (one round trip to the database instead of two).
+ */
+const POSTGRES_STEPS_JSON = `coalesce((select json_agg(json_build_object('title', s.title,
+  'status', s.status, 'started_at', s.started_at, 'completed_at', s.completed_at, 'logs', s.logs)
+  order by s.position) from run_steps s where s.run_id = runs.id), '[]'::json) as steps_json`;
+const SQLITE_STEPS_JSON = `coalesce((select json_group_array(json_object('title', s.title,
+  'status', s.status, 'started_at', s.started_at, 'completed_at', s.completed_at, 'logs', s.logs)
+  order by s.position) from run_steps s where s.run_id = runs.id), '[]') as steps_json`;
+
+/**
+ * PostgreSQL: writes a run's new state only if its revision is still the one it was decided
+ * on (bumping it), and upserts the steps only if that update matched, in one statement.
+ * Answers matched = 1 when written, 0 when the run moved on meanwhile.
+ */
+const POSTGRES_COMPARE_AND_SET = `with updated as (
+    update runs set status = ?, message = ?, error = ?, links = ?, started_at = ?,
+      completed_at = ?, updated_at = ?, expires_at = ?, last_report_at = ?, dispatch_status = ?,
+      revision = revision + 1
+    where id = ? and revision = ?
+    returning id
+  ),
+  upserted as (
+    insert into run_steps (run_id, title, position, status, started_at, completed_at, logs)
+    select updated.id, s.title, s.position, s.status, s.started_at, s.completed_at, s.logs
+    from updated, json_to_recordset(?::json) as s(title text, position integer, status text,
+      started_at timestamptz, completed_at timestamptz, logs text)
+    on conflict (run_id, title) do update set status = excluded.status,
+      started_at = excluded.started_at, completed_at = excluded.completed_at, logs = excluded.logs
+  )
+  select count(*)::integer as matched from updated`;
+
 /** A run, named by its id or by the hash of one of its report tokens. */
 type RunTarget = { id: string } | { tokenHash: string };
 
@@ -63,7 +96,7 @@ export interface DbRunRow {
   revision: number;
 }
 
-/** A run row read with its steps aggregated into one JSON column (see stepsJsonColumn). */
+/** A run row read with its steps aggregated into one JSON column (see POSTGRES_STEPS_JSON). */
 type DbRunRowWithSteps = DbRunRow & { steps_json: string | Array<Omit<DbStepRow, 'run_id'>> };
 
 /** A row of the run_steps table. */
@@ -197,44 +230,25 @@ export class DatabaseRunStore implements RunStore {
     this.isPostgres = db.client.config.client === 'pg';
   }
 
-  /**
-   * A run's steps as one JSON array column, in position order, so a run and its steps are
-   * read in one statement (one round trip to the database instead of two).
-   */
-  private stepsJsonColumn(db: Knex | Knex.Transaction): Knex.Raw {
-    return this.isPostgres
-      ? db.raw(
-          `coalesce((select json_agg(json_build_object('title', s.title, 'status', s.status,
-            'started_at', s.started_at, 'completed_at', s.completed_at, 'logs', s.logs)
-            order by s.position) from run_steps s where s.run_id = runs.id), '[]'::json) as steps_json`,
-        )
-      : db.raw(
-          `coalesce((select json_group_array(json_object('title', s.title, 'status', s.status,
-            'started_at', s.started_at, 'completed_at', s.completed_at, 'logs', s.logs)
-            order by s.position) from run_steps s where s.run_id = runs.id), '[]') as steps_json`,
-        );
-  }
-
   /** Reads a run, by id or by the hash of one of its report tokens, with its steps. */
   private async readRun(
     db: Knex | Knex.Transaction,
     target: RunTarget,
     options: { lock?: boolean } = {},
   ): Promise<{ record: RunRecord; revision: number } | undefined> {
-    const query = db<DbRunRowWithSteps>('runs').select('runs.*', this.stepsJsonColumn(db));
-    if ('id' in target) {
-      query.where('runs.id', target.id);
-    } else {
-      query
-        .join('run_tokens', 'run_tokens.run_id', 'runs.id')
-        .where('run_tokens.token_hash', target.tokenHash);
-    }
-    if (options.lock) {
-      // FOR UPDATE OF runs: the token row is not locked. A no-op on SQLite, whose
-      // transactions write one at a time anyway.
-      query.forUpdate('runs');
-    }
-    const row = await query.first();
+    // Plain SQL: this runs for every report, and building it with the query builder each time
+    // costs more than the statement itself.
+    const steps = this.isPostgres ? POSTGRES_STEPS_JSON : SQLITE_STEPS_JSON;
+    const from =
+      'id' in target
+        ? 'from runs where runs.id = ?'
+        : 'from run_tokens join runs on runs.id = run_tokens.run_id where run_tokens.token_hash = ?';
+    // FOR UPDATE OF runs locks the run, not the token; SQLite writes one transaction at a time.
+    const lock = options.lock && this.isPostgres ? ' for update of runs' : '';
+    const result = await db.raw(`select runs.*, ${steps} ${from}${lock}`, [
+      'id' in target ? target.id : target.tokenHash,
+    ]);
+    const row: DbRunRowWithSteps | undefined = (this.isPostgres ? result.rows : result)[0];
     return row ? { record: toRecord(row), revision: Number(row.revision) } : undefined;
   }
 
@@ -378,23 +392,22 @@ export class DatabaseRunStore implements RunStore {
     update: RunUpdate,
   ): Promise<RunRecord | undefined> {
     const { steps, rows } = this.mergeSteps(current, update);
-    const runUpdate = this.db<DbRunRow>('runs')
-      .where({ id: current.id, revision })
-      .update({ ...toRowChanges(update.run), revision: revision + 1 })
-      .returning('id');
-    const result = await this.db.raw(
-      `with updated as (?),
-       upserted as (
-         insert into run_steps (run_id, title, position, status, started_at, completed_at, logs)
-         select updated.id, s.title, s.position, s.status, s.started_at, s.completed_at, s.logs
-         from updated, json_to_recordset(?::json) as s(title text, position integer, status text,
-           started_at timestamptz, completed_at timestamptz, logs text)
-         on conflict (run_id, title) do update set status = excluded.status,
-           started_at = excluded.started_at, completed_at = excluded.completed_at, logs = excluded.logs
-       )
-       select count(*)::integer as matched from updated`,
-      [runUpdate, JSON.stringify(rows)],
-    );
+    const next = { ...current, ...update.run };
+    const result = await this.db.raw(POSTGRES_COMPARE_AND_SET, [
+      next.status,
+      next.message,
+      next.error,
+      JSON.stringify(next.links),
+      next.startedAt,
+      next.completedAt,
+      next.updatedAt,
+      next.expiresAt,
+      next.lastReportAt,
+      next.dispatchStatus,
+      current.id,
+      revision,
+      JSON.stringify(rows),
+    ]);
     if (result.rows[0].matched !== 1) {
       return undefined;
     }
@@ -434,7 +447,10 @@ export class DatabaseRunStore implements RunStore {
     cursor?: string;
   }): Promise<{ runs: RunRecord[]; nextCursor?: string }> {
     const { filter, visibility, limit, permissionCriteria } = options;
-    const query = this.db<DbRunRowWithSteps>('runs').select('runs.*', this.stepsJsonColumn(this.db));
+    const query = this.db<DbRunRowWithSteps>('runs').select(
+      'runs.*',
+      this.db.raw(this.isPostgres ? POSTGRES_STEPS_JSON : SQLITE_STEPS_JSON),
+    );
     if (filter.actionId) query.where('action_id', filter.actionId);
     if (filter.entityRef) query.where('entity_ref', filter.entityRef);
     if (filter.status) query.where('status', filter.status);

@@ -612,7 +612,10 @@ export class RunService {
    * nothing: unknown token, final run (even with an expired token, so the receiver stops),
    * expired token, then the body.
    */
-  async report(token: string | undefined, rawBody: string): Promise<{ id: string; status: RunStatus }> {
+  async report(
+    token: string | undefined,
+    rawBody: string,
+  ): Promise<{ id: string; status: RunStatus; previousStatus: RunStatus }> {
     if (!token) {
       throw new AuthenticationError('Missing report token (x-report-token header)');
     }
@@ -634,8 +637,10 @@ export class RunService {
       return judged;
     };
     const now = new Date();
+    let previousStatus: RunStatus | undefined;
     // Looked up by hash: raw tokens are never stored, so never compared.
     const updated = await store.updateRunByTokenHash(hashToken(token), current => {
+      previousStatus = current.status;
       if (isFinalStatus(current.status)) {
         throw finalRunConflict(current);
       }
@@ -652,7 +657,7 @@ export class RunService {
       throw new AuthenticationError('Invalid report token');
     }
     await this.notify(updated);
-    return { id: updated.id, status: updated.status };
+    return { id: updated.id, status: updated.status, previousStatus: previousStatus! };
   }
 
   // ---- expiry

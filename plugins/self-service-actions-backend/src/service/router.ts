@@ -65,7 +65,24 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     async (req, res) => {
       const token = REPORT_TOKEN_HEADERS.map(name => req.header(name)).find(Boolean);
       const body = typeof req.body === 'string' ? req.body : '';
-      res.json(await audited(req, 'run-report', 'low', {}, () => runService.report(token, body)));
+      let outcome: Awaited<ReturnType<RunService['report']>>;
+      try {
+        outcome = await runService.report(token, body);
+      } catch (error) {
+        // A refused report (unknown or expired token, final run, bad body) is always recorded.
+        const event = await auditor.createEvent({ eventId: 'run-report', severityLevel: 'low', request: req });
+        await event.fail({ error: error as Error });
+        throw error;
+      }
+      const { id, status, previousStatus } = outcome;
+      // Progress reports (steps and logs) would be most of the audit trail and say little; a
+      // report that changes the run's status is recorded.
+      if (status !== previousStatus) {
+        const meta = { runId: id, previousStatus, status };
+        const event = await auditor.createEvent({ eventId: 'run-report', severityLevel: 'low', request: req, meta });
+        await event.success();
+      }
+      res.json({ id, status });
     },
   );
 

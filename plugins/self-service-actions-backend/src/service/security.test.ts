@@ -277,6 +277,8 @@ describe.each(databases.eachSupportedId())('security on %p', databaseId => {
       const token = receiver.requests[0].body.reportToken;
       await createRun('stranger', 'restart-service', { entityRef: 'component:default/payments', inputs: { reason: 'audit' } });
       await request(server).post(api('/report')).set('x-report-token', token).send({ status: 'inprogress', startedAt: started });
+      await request(server).post(api('/report')).set('x-report-token', token).send({ status: 'pending-approval', startedAt: started });
+      await request(server).post(api('/report')).set('x-report-token', 'not-a-token').send({ status: 'complete', startedAt: started });
       await request(server).post(api(`/runs/${created.body.id}/cancel`)).set(as('allowed'));
       const stale = (await createRun('allowed', 'restart-service', { entityRef: 'component:default/payments', inputs: { reason: 'old' } })).body;
       await knex('runs').where({ id: stale.id }).update({ expires_at: new Date(Date.now() - 1000) });
@@ -291,11 +293,18 @@ describe.each(databases.eachSupportedId())('security on %p', databaseId => {
             meta: { actionId: 'restart-service', entityRef: 'component:default/payments' },
           }),
           expect.objectContaining({ eventId: 'run-create', outcome: 'fail', error: 'NotAllowedError', actor: true }),
-          expect.objectContaining({ eventId: 'run-report', outcome: 'success' }),
+          expect.objectContaining({
+            eventId: 'run-report',
+            outcome: 'success',
+            meta: { runId: created.body.id, previousStatus: 'inprogress', status: 'pending-approval' },
+          }),
+          expect.objectContaining({ eventId: 'run-report', outcome: 'fail', error: 'AuthenticationError' }),
           expect.objectContaining({ eventId: 'run-cancel', outcome: 'success', meta: { runId: created.body.id } }),
           expect.objectContaining({ eventId: 'run-expire', outcome: 'success', meta: { count: 1, runIds: [stale.id] } }),
         ]),
       );
+      // The progress report (status unchanged) is not in the trail: one success, one refusal.
+      expect(auditEvents.filter(e => e.eventId === 'run-report')).toHaveLength(2);
     });
   });
 });
