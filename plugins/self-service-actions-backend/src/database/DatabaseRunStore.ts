@@ -245,9 +245,14 @@ export class DatabaseRunStore implements RunStore {
         : 'from run_tokens join runs on runs.id = run_tokens.run_id where run_tokens.token_hash = ?';
     // FOR UPDATE OF runs locks the run, not the token; SQLite writes one transaction at a time.
     const lock = options.lock && this.isPostgres ? ' for update of runs' : '';
-    const result = await db.raw(`select runs.*, ${steps} ${from}${lock}`, [
+    const query = db.raw(`select runs.*, ${steps} ${from}${lock}`, [
       'id' in target ? target.id : target.tokenHash,
     ]);
+    if (this.isPostgres) {
+      // A named statement is parsed and planned once per connection, not at every report.
+      query.options({ name: `ssa_read_run_by_${'id' in target ? 'id' : 'token'}${lock ? '_locked' : ''}` });
+    }
+    const result = await query;
     const row: DbRunRowWithSteps | undefined = (this.isPostgres ? result.rows : result)[0];
     return row ? { record: toRecord(row), revision: Number(row.revision) } : undefined;
   }
@@ -407,7 +412,7 @@ export class DatabaseRunStore implements RunStore {
       current.id,
       revision,
       JSON.stringify(rows),
-    ]);
+    ]).options({ name: 'ssa_compare_and_set' });
     if (result.rows[0].matched !== 1) {
       return undefined;
     }
