@@ -11,6 +11,7 @@ import {
 } from '@backstage/plugin-permission-node';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import {
+  DispatchStatus,
   RunRecord,
   RunStore,
   RunUpdate,
@@ -285,11 +286,17 @@ export class DatabaseRunStore implements RunStore {
       revision: 0,
     };
     if (this.isPostgres) {
-      // The run and its token in one statement: atomic without a transaction's round trips.
-      await this.db.raw(
-        'with inserted as (?) insert into run_tokens (token_hash, run_id, created_at) select ?, id, ? from inserted',
-        [this.db<DbRunRow>('runs').insert(row).returning('id'), tokenHash, run.createdAt],
-      );
+      // The run and its token in one named statement: atomic without a transaction's round
+      // trips, parsed once per connection.
+      const columns = Object.keys(row);
+      await this.db
+        .raw(
+          `with inserted as (insert into runs (${columns.join(', ')})
+             values (${columns.map(() => '?').join(', ')}) returning id)
+           insert into run_tokens (token_hash, run_id, created_at) select ?, id, ? from inserted`,
+          [...Object.values(row), tokenHash, run.createdAt],
+        )
+        .options({ name: 'ssa_insert_run' });
       return;
     }
     await this.db.transaction(async tx => {
@@ -300,6 +307,29 @@ export class DatabaseRunStore implements RunStore {
 
   async getRun(id: string): Promise<RunRecord | undefined> {
     return (await this.readRun(this.db, { id }))?.record;
+  }
+
+  async setDispatchStatus(id: string, dispatchStatus: DispatchStatus): Promise<RunRecord> {
+    const bindings = [dispatchStatus, id];
+    let row: DbRunRowWithSteps | undefined;
+    if (this.isPostgres) {
+      // Written and read back in one statement (RETURNING sees the row as updated).
+      const result = await this.db
+        .raw(
+          `update runs set dispatch_status = ?, revision = revision + 1 where id = ?
+           returning runs.*, ${POSTGRES_STEPS_JSON}`,
+          bindings,
+        )
+        .options({ name: 'ssa_set_dispatch_status' });
+      row = result.rows[0];
+    } else {
+      await this.db.raw('update runs set dispatch_status = ?, revision = revision + 1 where id = ?', bindings);
+      row = (await this.db.raw(`select runs.*, ${SQLITE_STEPS_JSON} from runs where id = ?`, [id]))[0];
+    }
+    if (!row) {
+      throw new NotFoundError(`Run ${id} not found`);
+    }
+    return toRecord(row);
   }
 
   async findRunIdByTokenHash(tokenHash: string): Promise<string | undefined> {

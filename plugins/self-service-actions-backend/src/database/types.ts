@@ -97,6 +97,11 @@ export interface RunStore {
   /** Stores a new run (no steps) and the hash of its first report token. */
   insertRun(run: Omit<RunRecord, 'steps'>, tokenHash: string): Promise<void>;
   getRun(id: string): Promise<RunRecord | undefined>;
+  /**
+   * Records what became of a run's webhook, whatever the run's state (a plain fact that
+   * decides nothing), and returns the run as it now is.
+   */
+  setDispatchStatus(id: string, dispatchStatus: DispatchStatus): Promise<RunRecord>;
   /** The run a token hash belongs to, if any. */
   findRunIdByTokenHash(tokenHash: string): Promise<string | undefined>;
   /**

@@ -429,7 +429,7 @@ export class RunService {
     const fail = (reason: string) => this.failDispatch(runId, reason, now);
     if (outcome.kind === 'timeout') {
       logger.info(`Webhook of run ${runId} did not answer in time; the run stays in progress`);
-      return store.updateRun(runId, () => ({ run: { dispatchStatus: 'timed-out' } }));
+      return store.setDispatchStatus(runId, 'timed-out');
     }
     if (outcome.kind === 'error') {
       logger.warn(`Webhook of run ${runId} failed: ${outcome.message}`);
@@ -443,8 +443,12 @@ export class RunService {
       return fail(`Webhook answered ${outcome.status}${body ? `: ${body}` : ''}`);
     }
     const report = this.parseReport(outcome.body);
+    if (!report) {
+      // The common answer (202, no report): one statement, nothing to decide.
+      return store.setDispatchStatus(runId, 'delivered');
+    }
     return store.updateRun(runId, current => {
-      if (!report || isFinalStatus(current.status)) {
+      if (isFinalStatus(current.status)) {
         return { run: { dispatchStatus: 'delivered' } };
       }
       try {
