@@ -557,30 +557,41 @@ export class DatabaseRunStore implements RunStore {
 
   async expireRuns(now: Date, batchSize: number, message: string): Promise<string[]> {
     // One short statement per batch: no transaction is held while anything slow happens.
-    // On PostgreSQL, SKIP LOCKED leaves runs a report holds right now to the next batch.
     const batch = this.db<DbRunRow>('runs')
       .whereIn('status', OPEN_STATUSES)
       .where('expires_at', '<', now)
       .orderBy('expires_at')
       .limit(batchSize)
       .select('id');
+    const changes = {
+      status: 'terminated',
+      message,
+      completed_at: now,
+      updated_at: now,
+      // Every write bumps the revision, so a report decided on the open run is retried.
+      revision: this.db.raw('revision + 1') as unknown as number,
+    };
     if (this.isPostgres) {
-      batch.forUpdate().skipLocked();
+      // The batch is selected once (an InitPlan) and locked, SKIP LOCKED leaving runs a
+      // report holds right now to the next batch; the update then finds the locked runs by
+      // primary key. Written so that no plan depends on statistics: many runs having just gone
+      // stale is exactly when statistics are stale, and an IN (subquery) or a join was then
+      // planned as a loop over every open run (minutes for 100 000 runs). No ORDER BY: which
+      // stale runs go first does not matter, and without it the batch query stops early.
+      const result = await this.db.raw(
+        `update runs set status = ?, message = ?, completed_at = ?, updated_at = ?,
+           revision = revision + 1
+         where id = any(array(select id from runs where status in (?, ?) and expires_at < ?
+           limit ? for update skip locked))
+         returning id`,
+        [changes.status, changes.message, now, now, ...OPEN_STATUSES, now, batchSize],
+      );
+      return result.rows.map((row: { id: string }) => row.id);
     }
     const expired = await this.db<DbRunRow>('runs')
       .whereIn('id', batch)
       .whereIn('status', OPEN_STATUSES)
-      .update(
-        {
-          status: 'terminated',
-          message,
-          completed_at: now,
-          updated_at: now,
-          // Every write bumps the revision, so a report decided on the open run is retried.
-          revision: this.db.raw('revision + 1') as unknown as number,
-        },
-        ['id'],
-      );
+      .update(changes, ['id']);
     return (expired as unknown as Array<{ id: string } | string>).map(row =>
       typeof row === 'string' ? row : row.id,
     );

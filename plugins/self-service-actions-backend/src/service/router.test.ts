@@ -503,6 +503,59 @@ describe.each(databases.eachSupportedId())('router on %p', databaseId => {
       const read = await request(server).get(api(`/runs/${run.id}`)).set(as('allowed'));
       expect(read.body.steps).toHaveLength(20);
     });
+
+    it('applies concurrent reports of one run whole or not at all: own steps, a shared step, status changes, a final report', async () => {
+      const run = (await createRun('allowed', 'restart-service')).body;
+      const token = tokenOf();
+      const bodies = [
+        // each adds its own step
+        ...Array.from({ length: 15 }, (_, i) => ({
+          status: 'inprogress',
+          startedAt: started,
+          steps: [{ title: `own ${i}`, status: 'complete', startedAt: started, logs: [`own ${i}`] }],
+        })),
+        // all update one step; one of them completes it, and a complete step never reopens
+        ...Array.from({ length: 10 }, (_, i) => ({
+          status: i % 2 ? 'pending-approval' : 'inprogress',
+          startedAt: started,
+          steps: [{ title: 'shared', status: i === 4 ? 'complete' : 'inprogress', startedAt: started, logs: [`shared ${i}`] }],
+        })),
+        // the final report, somewhere in the middle
+        { status: 'complete', startedAt: started, message: 'all done', steps: [{ title: 'final', status: 'complete', startedAt: started }] },
+        ...Array.from({ length: 10 }, (_, i) => ({
+          status: 'inprogress',
+          startedAt: started,
+          steps: [{ title: `late ${i}`, status: 'inprogress', startedAt: started }],
+        })),
+      ];
+      const results = await Promise.all(bodies.map(body => report(token, body)));
+      // Before the final report lands every report is applied; after it, each is refused whole.
+      expect(results.every(r => r.status === 200 || r.status === 409)).toBe(true);
+      const accepted = bodies.filter((_, i) => results[i].status === 200);
+      const finalIndex = bodies.findIndex(body => body.status === 'complete');
+      expect(results[finalIndex].status).toBe(200);
+
+      const read = (await request(server).get(api(`/runs/${run.id}`)).set(as('admin'))).body;
+      expect(read.status).toBe('complete');
+      expect(read.message).toBe('all done');
+      const titles = read.steps.map((step: { title: string }) => step.title);
+      const acceptedTitles = [...new Set(accepted.flatMap(body => body.steps.map(step => step.title)))];
+      expect([...titles].sort()).toEqual([...acceptedTitles].sort());
+      // Positions follow first appearance without gaps or duplicates.
+      expect(new Set(titles).size).toBe(titles.length);
+      const shared = read.steps.find((step: { title: string }) => step.title === 'shared');
+      if (accepted.some(body => body.steps.some(step => step.title === 'shared' && step.status === 'complete'))) {
+        expect(shared.status).toBe('complete');
+      }
+      // A refused report left no trace.
+      const refusedTitles = bodies
+        .filter((_, i) => results[i].status === 409)
+        .flatMap(body => body.steps.map(step => step.title))
+        .filter(title => !acceptedTitles.includes(title));
+      for (const title of refusedTitles) {
+        expect(titles).not.toContain(title);
+      }
+    });
   });
 
   describe('runs', () => {
