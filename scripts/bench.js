@@ -66,7 +66,7 @@ ${sqlite ? `    client: better-sqlite3
     connection: ':memory:'` : `    client: pg
     connection: ${postgresUrl}
     prefix: ${prefix}
-    knexConfig: { pool: { min: 2, max: ${process.env.SSA_BENCH_POOL ?? 32} } }`}
+    knexConfig: { pool: { min: 2, max: ${process.env.SSA_BENCH_POOL ?? 64} } }`}
 selfServiceActions:
   sweepFrequency: { seconds: 1 }
   actions:
@@ -299,7 +299,7 @@ async function database() {
         const { rows } = await db.query("SELECT count(*)::int AS n FROM runs WHERE status = 'inprogress' AND expires_at < now()");
         return rows[0].n === 0;
       }, 600_000);
-      console.log(`expiry sweep: ${STALE_RUNS} stale runs terminated ${((Date.now() - sweepStart) / 1000).toFixed(1)} s after they were stored (sweep every 1 s, batches of 2000)`);
+      console.log(`expiry sweep: ${STALE_RUNS} stale runs terminated ${((Date.now() - sweepStart) / 1000).toFixed(1)} s after they were stored (sweep every 1 s, batches of 5000)`);
     }
     clearInterval(sampler);
     const phases = [...rssByPhase].map(([name, mb]) => `${name} ${mb.toFixed(0)}`).join(', ');

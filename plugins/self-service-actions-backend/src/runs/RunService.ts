@@ -76,7 +76,7 @@ export interface RunQuery {
 
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
-const EXPIRY_BATCH_SIZE = 2000;
+const EXPIRY_BATCH_SIZE = 5000;
 const FAILURE_BODY_BYTES = 1024;
 
 function toIso(date: Date | null): string | null {
