@@ -235,7 +235,6 @@ export class DatabaseRunStore implements RunStore {
   private async readRun(
     db: Knex | Knex.Transaction,
     target: RunTarget,
-    options: { lock?: boolean } = {},
   ): Promise<{ record: RunRecord; revision: number } | undefined> {
     // Plain SQL: this runs for every report, and building it with the query builder each time
     // costs more than the statement itself.
@@ -244,14 +243,12 @@ export class DatabaseRunStore implements RunStore {
       'id' in target
         ? 'from runs where runs.id = ?'
         : 'from run_tokens join runs on runs.id = run_tokens.run_id where run_tokens.token_hash = ?';
-    // FOR UPDATE OF runs locks the run, not the token; SQLite writes one transaction at a time.
-    const lock = options.lock && this.isPostgres ? ' for update of runs' : '';
-    const query = db.raw(`select runs.*, ${steps} ${from}${lock}`, [
+    const query = db.raw(`select runs.*, ${steps} ${from}`, [
       'id' in target ? target.id : target.tokenHash,
     ]);
     if (this.isPostgres) {
       // A named statement is parsed and planned once per connection, not at every report.
-      query.options({ name: `ssa_read_run_by_${'id' in target ? 'id' : 'token'}${lock ? '_locked' : ''}` });
+      query.options({ name: `ssa_read_run_by_${'id' in target ? 'id' : 'token'}` });
     }
     const result = await query;
     const row: DbRunRowWithSteps | undefined = (this.isPostgres ? result.rows : result)[0];
@@ -313,7 +310,9 @@ export class DatabaseRunStore implements RunStore {
     const bindings = [dispatchStatus, id];
     let row: DbRunRowWithSteps | undefined;
     if (this.isPostgres) {
-      // Written and read back in one statement (RETURNING sees the row as updated).
+      // Written and read back in one statement. RETURNING gives the row as updated; the steps
+      // are those committed when the statement started (a report racing with the webhook's
+      // answer may be missing from this copy, never from the database).
       const result = await this.db
         .raw(
           `update runs set dispatch_status = ?, revision = revision + 1 where id = ?
@@ -371,8 +370,8 @@ export class DatabaseRunStore implements RunStore {
    * OPTIMISTIC_ATTEMPTS lost races (a run hammered by many writers at once) it falls back to
    * the locking path below, which always makes progress.
    *
-   * SQLite (and the fallback): a transaction that reads the run FOR UPDATE (SQLite runs one
-   * writing transaction at a time anyway), decides and writes.
+   * SQLite (and the fallback): a transaction that locks the run (FOR UPDATE; SQLite runs one
+   * writing transaction at a time anyway), reads it, decides and writes.
    */
   private async update(
     target: RunTarget,
@@ -397,7 +396,21 @@ export class DatabaseRunStore implements RunStore {
       }
     }
     return this.db.transaction(async tx => {
-      const read = await this.readRun(tx, id ? { id } : target, { lock: true });
+      if (!id) {
+        // In the transaction: on SQLite it holds the only connection.
+        const token = await tx('run_tokens')
+          .where({ token_hash: (target as { tokenHash: string }).tokenHash })
+          .first('run_id');
+        if (!token) {
+          return undefined;
+        }
+        id = token.run_id as string;
+      }
+      // Lock first, then read in a second statement: a statement that waited for the lock
+      // sees the newest version of the locked row but reads other tables (the steps) as they
+      // were when it started, which would miss the steps of the writer it waited for.
+      await tx<DbRunRow>('runs').where({ id }).forUpdate().select('id');
+      const read = await this.readRun(tx, { id });
       if (!read) {
         return undefined;
       }
