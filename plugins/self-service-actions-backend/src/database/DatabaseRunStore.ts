@@ -323,7 +323,7 @@ export class DatabaseRunStore implements RunStore {
       row = result.rows[0];
     } else {
       await this.db.raw('update runs set dispatch_status = ?, revision = revision + 1 where id = ?', bindings);
-      row = (await this.db.raw(`select runs.*, ${SQLITE_STEPS_JSON} from runs where id = ?`, [id]))[0];
+      return this.getRunOrThrow(id);
     }
     if (!row) {
       throw new NotFoundError(`Run ${id} not found`);
@@ -331,10 +331,23 @@ export class DatabaseRunStore implements RunStore {
     return toRecord(row);
   }
 
+  private async getRunOrThrow(id: string): Promise<RunRecord> {
+    const run = await this.getRun(id);
+    if (!run) {
+      throw new NotFoundError(`Run ${id} not found`);
+    }
+    return run;
+  }
+
   async findRunIdByTokenHash(tokenHash: string): Promise<string | undefined> {
-    const row = await this.db('run_tokens')
-      .where({ token_hash: tokenHash })
-      .first('run_id');
+    return this.runIdOfToken(this.db, tokenHash);
+  }
+
+  private async runIdOfToken(
+    db: Knex | Knex.Transaction,
+    tokenHash: string,
+  ): Promise<string | undefined> {
+    const row = await db('run_tokens').where({ token_hash: tokenHash }).first('run_id');
     return row?.run_id;
   }
 
@@ -398,13 +411,10 @@ export class DatabaseRunStore implements RunStore {
     return this.db.transaction(async tx => {
       if (!id) {
         // In the transaction: on SQLite it holds the only connection.
-        const token = await tx('run_tokens')
-          .where({ token_hash: (target as { tokenHash: string }).tokenHash })
-          .first('run_id');
-        if (!token) {
+        id = await this.runIdOfToken(tx, (target as { tokenHash: string }).tokenHash);
+        if (!id) {
           return undefined;
         }
-        id = token.run_id as string;
       }
       // Lock first, then read in a second statement: a statement that waited for the lock
       // sees the newest version of the locked row but reads other tables (the steps) as they
@@ -419,7 +429,7 @@ export class DatabaseRunStore implements RunStore {
         return read.record;
       }
       await tx<DbRunRow>('runs')
-        .where({ id: read.record.id })
+        .where({ id })
         .update({ ...toRowChanges(update.run), revision: read.revision + 1 });
       const { steps, rows } = this.mergeSteps(read.record, update);
       if (rows.length > 0) {
