@@ -4,6 +4,7 @@ import { createApp } from '@backstage/app-defaults';
 import { AppRouter, FlatRoutes } from '@backstage/core-app-api';
 import { AlertDisplay, OAuthRequestDialog, SignInPage } from '@backstage/core-components';
 import { CatalogEntityPage, CatalogIndexPage } from '@backstage/plugin-catalog';
+import { signalsPlugin } from '@backstage/plugin-signals';
 import { SelfServiceActionsPage } from '@internal/plugin-self-service-actions';
 import { apis } from './apis';
 import { entityPage } from './components/catalog/EntityPage';
@@ -11,6 +12,8 @@ import { Root } from './components/Root/Root';
 
 const app = createApp({
   apis,
+  // Live run updates over a WebSocket; without it, run pages poll.
+  plugins: [signalsPlugin],
   components: {
     SignInPage: props => <SignInPage {...props} auto providers={['guest']} />,
   },

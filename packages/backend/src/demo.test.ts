@@ -9,6 +9,7 @@ import path from 'node:path';
 import { AddressInfo } from 'node:net';
 import { createReceiver } from 'example-webhook-receiver';
 import { Client } from 'pg';
+import WebSocket from 'ws';
 
 jest.setTimeout(180_000);
 
@@ -95,6 +96,42 @@ async function call(backend: Backend, token: string, route: string, body?: objec
     body: body ? JSON.stringify(body) : undefined,
   });
   return { status: res.status, body: await res.json() };
+}
+
+/**
+ * A browser's signals connection to an instance, collecting the run changes it hears on the
+ * plugin's channel (RUN_SIGNAL_CHANNEL).
+ */
+async function followRunChanges(backend: Backend, token: string) {
+  const channel = 'self-service-actions:run';
+  const heard: Array<{ runId: string; status: string }> = [];
+  // The signals backend starts listening for WebSocket upgrades when the first one reaches
+  // its router, and leaves that first one unanswered; Backstage's SignalClient gives up after
+  // a connect timeout and connects again, and so does this.
+  for (let attempt = 1; ; attempt++) {
+    const socket = new WebSocket(`${backend.url.replace(/^http/, 'ws')}/api/signals`, token);
+    const opened = await new Promise<boolean>(resolve => {
+      const timer = setTimeout(() => resolve(false), 2000);
+      socket.once('open', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      socket.once('error', () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+    });
+    if (opened) {
+      socket.on('message', data => {
+        const signal = JSON.parse(String(data));
+        if (signal.channel === channel) heard.push(...signal.message.runs);
+      });
+      socket.send(JSON.stringify({ action: 'subscribe', channel }));
+      return { heard, close: () => socket.terminate() };
+    }
+    socket.terminate();
+    if (attempt === 5) throw new Error('the signals WebSocket did not open');
+  }
 }
 
 /** Waits until the catalog has ingested the demo entities the actions need. */
@@ -199,7 +236,7 @@ describe('the demo', () => {
     }
   });
 
-  it('runs two instances on one POSTGRES database: a run made on one is read and reported through the other', async () => {
+  it('runs two instances on one POSTGRES database: a run made and reported on one is read, and signalled, on the other', async () => {
     expect(postgresUrl).toBeDefined();
     const receiver = await startReceiver();
     const prefix = `ssa_demo_test_${process.pid}_`;
@@ -216,6 +253,8 @@ describe('the demo', () => {
       const jane = await guestToken(first);
       const olivia = await guestToken(second);
       await waitForCatalog(first, jane);
+      // jane's browser is connected to the second instance; the receiver reports to the first
+      const janesBrowser = await followRunChanges(second, jane);
       const created = await call(first, jane, '/actions/restart-service/runs', {
         entityRef: 'component:default/payments',
         inputs: { reason: 'two instances' },
@@ -228,6 +267,16 @@ describe('the demo', () => {
       }, 30_000);
       expect(done.initiatedBy).toBe('user:default/jane');
       expect(done.steps).toHaveLength(5);
+      // the changes applied on the first reached jane's browser through the events backend
+      // (within a minute: an instance that started under load may still be backing off the
+      // event bus, which doubles its wait after each failed poll, up to 60 s)
+      await waitFor(
+        async () => janesBrowser.heard.some(r => r.runId === created.body.id && r.status === 'complete'),
+        60_000,
+      ).catch(error => {
+        throw new Error(`${error.message}; heard ${JSON.stringify(janesBrowser.heard)}; ${second.output.join('')}`);
+      });
+      janesBrowser.close();
     } finally {
       await tearDownPostgresInstances(receiver.server, prefix);
     }

@@ -1,5 +1,6 @@
 /*
- * Demo backend: catalog with the example entities, guest sign-in, and the self-service
+ * Demo backend: catalog with the example entities, guest sign-in, signals (live run updates;
+ * the events backend carries them between replicas on PostgreSQL) and the self-service
  * actions plugin. SQLite in memory by default; PostgreSQL when backend.database says so.
  */
 import { createBackend } from '@backstage/backend-defaults';
@@ -9,6 +10,8 @@ const backend = createBackend();
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(import('@backstage/plugin-events-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
 backend.add(import('@internal/plugin-self-service-actions-backend'));
 
 backend.start();

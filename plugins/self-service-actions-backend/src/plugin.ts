@@ -25,7 +25,13 @@ import {
 } from '@internal/plugin-self-service-actions-common';
 import { DatabaseRunStore } from './database/DatabaseRunStore';
 import { RunService, RunSettings } from './runs/RunService';
+import { RunChangeAnnouncer } from './runs/RunChangeAnnouncer';
 import { createRouter } from './service/router';
+
+/** Run changes are gathered this long before one signal per audience announces them. */
+const SIGNAL_WINDOW_MS = 250;
+/** Keeps one signal's message small (about 60 bytes per run) when many runs change at once. */
+const MAX_RUNS_PER_SIGNAL = 500;
 
 function readMillis(config: Config | undefined, key: string, fallback: HumanDuration): number {
   return durationToMilliseconds(
@@ -74,6 +80,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
       deps: {
         config: coreServices.rootConfig,
         logger: coreServices.logger,
+        lifecycle: coreServices.lifecycle,
         database: coreServices.database,
         auth: coreServices.auth,
         discovery: coreServices.discovery,
@@ -90,6 +97,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
       async init({
         config,
         logger,
+        lifecycle,
         database,
         auth,
         discovery,
@@ -123,6 +131,20 @@ export const selfServiceActionsPlugin = createBackendPlugin({
           getResources: async ids => Promise.all(ids.map(id => store.getRun(id))),
         });
         const baseUrl = await discovery.getExternalBaseUrl('self-service-actions');
+        // With the signals backend installed, browsers following a run hear of its changes,
+        // whichever replica applied them (through the events backend); otherwise they poll.
+        const announcer = new RunChangeAnnouncer({
+          publish: (audience, runs) =>
+            signals.publish({
+              recipients: { type: 'user', entityRef: audience },
+              channel: RUN_SIGNAL_CHANNEL,
+              message: { runs },
+            }),
+          logger,
+          windowMs: SIGNAL_WINDOW_MS,
+          maxRunsPerSignal: MAX_RUNS_PER_SIGNAL,
+        });
+        lifecycle.addShutdownHook(() => announcer.flush());
         const runService = new RunService({
           store,
           actions,
@@ -134,14 +156,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
           settings,
           reportUrl: `${baseUrl}/report`,
           logger,
-          // With the signals backend installed, browsers following a run hear of each change,
-          // whichever replica applied it (through the events backend); otherwise they poll.
-          onRunChanged: (run, audience) =>
-            signals.publish({
-              recipients: { type: 'user', entityRef: audience },
-              channel: RUN_SIGNAL_CHANNEL,
-              message: { runId: run.id, status: run.status },
-            }),
+          onRunChanged: (run, audience) => announcer.announce(run.id, run.status, audience),
         });
         logger.info(`Loaded ${actions.length} self-service action(s)`);
 

@@ -148,8 +148,11 @@ export interface CreateRunRequest {
   inputs?: { [name: string]: JsonValue };
 }
 
-/** The signals channel on which run changes are announced (`{ runId, status }` only). */
+/** The signals channel on which run changes are announced (ids and statuses only). */
 export const RUN_SIGNAL_CHANNEL = 'self-service-actions:run';
 
-/** The message of a run change signal. */
-export type RunChangedSignal = { runId: string; status: RunStatus };
+/**
+ * The message of a run change signal: the runs that changed in the last moment (a few
+ * hundred milliseconds), each with its latest status. The browser re-reads the runs it shows.
+ */
+export type RunChangedSignal = { runs: Array<{ runId: string; status: RunStatus }> };

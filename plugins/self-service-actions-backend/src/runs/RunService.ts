@@ -118,8 +118,8 @@ export class RunService {
       settings: RunSettings;
       reportUrl: string;
       logger: LoggerService;
-      /** Hears of every change of a run (to push it to browsers); errors are only logged. */
-      onRunChanged?: (run: RunRecord, audience: string[]) => Promise<void>;
+      /** Hears of every change of a run, to push it to browsers; must not throw or wait. */
+      onRunChanged?: (run: RunRecord, audience: string[]) => void;
     },
   ) {
     this.actions = new Map(options.actions.map(action => [action.id, action]));
@@ -305,7 +305,7 @@ export class RunService {
       process.kill(process.pid, 'SIGKILL');
     }
     const run = await this.dispatch(id, action, request);
-    await this.notify(run);
+    this.notify(run);
     return this.toApiRun(ctx, policy, run, new Map([[run.entityRef ?? '', owners]]));
   }
 
@@ -380,7 +380,7 @@ export class RunService {
       }
       await store.addToken(runId, hash, now);
       logger.info(`Sending the webhook of run ${runId}, whose first sender stopped before sending it`);
-      await this.notify(await this.dispatch(runId, action, request));
+      this.notify(await this.dispatch(runId, action, request));
     }
     return claimed.length;
   }
@@ -464,8 +464,8 @@ export class RunService {
    * Tells those who may watch a run (its initiator, the action's owners and results viewers,
    * the admins) that it changed. Only ids and the status travel; the browser reads the run.
    */
-  private async notify(run: RunRecord): Promise<void> {
-    const { onRunChanged, logger, access } = this.options;
+  private notify(run: RunRecord): void {
+    const { onRunChanged, access } = this.options;
     if (!onRunChanged) return;
     const action = this.actions.get(run.actionId);
     const audience = [
@@ -473,11 +473,7 @@ export class RunService {
       ...(action ? [action.owner, ...action.resultsVisibleTo] : []),
       ...access.admins,
     ];
-    try {
-      await onRunChanged(run, [...new Set(audience)]);
-    } catch (error) {
-      logger.warn(`Could not announce the change of run ${run.id}: ${(error as Error).message}`);
-    }
+    onRunChanged(run, [...new Set(audience)]);
   }
 
   /** Fails a run whose webhook could not be delivered, unless a report already reached it. */
@@ -604,7 +600,7 @@ export class RunService {
         },
       };
     });
-    await this.notify(cancelled);
+    this.notify(cancelled);
     const owners = await this.ownersOf(ctx, policy, [cancelled]);
     return this.toApiRun(ctx, policy, cancelled, owners);
   }
@@ -660,7 +656,7 @@ export class RunService {
     if (!updated) {
       throw new AuthenticationError('Invalid report token');
     }
-    await this.notify(updated);
+    this.notify(updated);
     return { id: updated.id, status: updated.status, previousStatus: previousStatus! };
   }
 

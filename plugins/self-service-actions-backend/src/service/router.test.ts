@@ -7,6 +7,7 @@ import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { SignalPayload, signalsServiceRef } from '@backstage/plugin-signals-node';
 import { closedPort, TestReceiver } from '../testing/TestReceiver';
 import { actionsConfig, authHeader, Person } from '../testing/fixtures';
+import { RunChangedSignal } from '@internal/plugin-self-service-actions-common';
 
 jest.setTimeout(60_000);
 
@@ -450,20 +451,43 @@ describe.each(databases.eachSupportedId())('router on %p', databaseId => {
       expect(res.status).toBe(413);
     });
 
-    it('signals each change to those who may follow the run, with ids and status only', async () => {
-      const run = (await createRun('allowed', 'restart-service')).body;
-      signals.length = 0;
-      await report(tokenOf(), { status: 'complete', startedAt: started, message: 'private detail' });
-      expect(signals).toEqual([
-        {
+    it('signals changes to those who may follow the runs, with ids and statuses only', async () => {
+      const first = (await createRun('allowed', 'restart-service')).body;
+      const firstToken = tokenOf();
+      const second = (await createRun('allowed', 'restart-service')).body;
+      const secondToken = tokenOf();
+      await report(firstToken, { status: 'inprogress', startedAt: started, message: 'private detail' });
+      await report(secondToken, { status: 'inprogress', startedAt: started });
+      await report(firstToken, { status: 'complete', startedAt: started });
+      // Changes are gathered for a moment (RunChangeAnnouncer.test.ts covers how).
+      const announced = async () => {
+        for (let waited = 0; waited < 5000; waited += 50) {
+          const latest = new Map(
+            signals.flatMap(signal => (signal.message as RunChangedSignal).runs).map(r => [r.runId, r.status]),
+          );
+          if (latest.get(first.id) === 'complete' && latest.get(second.id) === 'inprogress') return latest;
+          await new Promise(resolve => setTimeout(resolve, 50));
+        }
+        throw new Error(`missing announcements in ${JSON.stringify(signals)}`);
+      };
+      await announced();
+      const ours = signals.filter(signal =>
+        (signal.message as RunChangedSignal).runs.some(r => r.runId === first.id || r.runId === second.id),
+      );
+      expect(ours.length).toBeGreaterThan(0);
+      for (const signal of ours) {
+        expect(signal).toEqual({
           recipients: {
             type: 'user',
             entityRef: ['user:default/jane', 'group:default/platform', 'group:default/sre', 'group:default/portal-admins'],
           },
           channel: 'self-service-actions:run',
-          message: { runId: run.id, status: 'complete' },
-        },
-      ]);
+          message: { runs: expect.any(Array) },
+        });
+        for (const run of (signal.message as RunChangedSignal).runs) {
+          expect(Object.keys(run).sort()).toEqual(['runId', 'status']);
+        }
+      }
     });
 
     it('never reopens a final step and never moves a final run', async () => {

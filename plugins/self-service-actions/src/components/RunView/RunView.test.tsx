@@ -8,7 +8,7 @@ import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
 import { Run } from '@internal/plugin-self-service-actions-common';
 import { aRun, fakeApi } from '../testing/fakeApi';
 import { RunView } from './RunView';
-import { LIVE_REFRESH_MS } from './useLiveRun';
+import { LIVE_REFRESH_MS, SIGNALS_SAFETY_REFRESH_MS } from './useLiveRun';
 
 const started = '2026-05-10T15:35:42.714Z';
 
@@ -72,7 +72,7 @@ describe('RunView', () => {
     expect(getRun).toHaveBeenCalledTimes(calls);
   });
 
-  it('refreshes on a signal for the run instead of polling when signals are installed', async () => {
+  it('polls until signals arrive, then refreshes on a signal for the run', async () => {
     jest.useFakeTimers({ advanceTimers: true });
     const subscribers: Array<(message: any) => void> = [];
     const signalApi = {
@@ -81,10 +81,7 @@ describe('RunView', () => {
         return { unsubscribe: () => {} };
       },
     };
-    const getRun = jest
-      .fn()
-      .mockResolvedValueOnce(aRun())
-      .mockResolvedValue(aRun({ status: 'complete', canCancel: false }));
+    const getRun = jest.fn().mockResolvedValue(aRun());
     await renderInTestApp(
       <TestApiProvider apis={[[selfServiceActionsApiRef, fakeApi({ getRun })], [signalApiRef, signalApi]]}>
         <RunView runId="run-1" />
@@ -92,13 +89,28 @@ describe('RunView', () => {
       { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
     );
     expect(await screen.findByText('In progress')).toBeInTheDocument();
-    await act(() => jest.advanceTimersByTimeAsync(LIVE_REFRESH_MS * 3));
-    expect(getRun).toHaveBeenCalledTimes(1);
-    act(() => subscribers.forEach(s => s({ runId: 'another-run', status: 'complete' })));
-    expect(getRun).toHaveBeenCalledTimes(1);
-    act(() => subscribers.forEach(s => s({ runId: 'run-1', status: 'complete' })));
-    expect(await screen.findByText('Complete')).toBeInTheDocument();
+    // Until a signal shows that they arrive, the page polls.
+    await act(() => jest.advanceTimersByTimeAsync(LIVE_REFRESH_MS));
     expect(getRun).toHaveBeenCalledTimes(2);
+    act(() => subscribers.forEach(s => s({ runs: [{ runId: 'another-run', status: 'complete' }] })));
+    expect(getRun).toHaveBeenCalledTimes(2);
+    // Then, after the refresh already planned, it waits for signals, with a slow safety refresh.
+    await act(() => jest.advanceTimersByTimeAsync(LIVE_REFRESH_MS));
+    expect(getRun).toHaveBeenCalledTimes(3);
+    await act(() => jest.advanceTimersByTimeAsync(SIGNALS_SAFETY_REFRESH_MS - 1000));
+    expect(getRun).toHaveBeenCalledTimes(3);
+    await act(() => jest.advanceTimersByTimeAsync(1000));
+    expect(getRun).toHaveBeenCalledTimes(4);
+    getRun.mockResolvedValue(aRun({ status: 'complete', canCancel: false }));
+    // Two signals at once (the user is in two audiences): the one naming this run still counts.
+    act(() =>
+      subscribers.forEach(s => {
+        s({ runs: [{ runId: 'another-run', status: 'complete' }, { runId: 'run-1', status: 'complete' }] });
+        s({ runs: [{ runId: 'a-third-run', status: 'inprogress' }] });
+      }),
+    );
+    expect(await screen.findByText('Complete')).toBeInTheDocument();
+    expect(getRun).toHaveBeenCalledTimes(5);
   });
 
   it('cancels a run', async () => {

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { useApi } from '@backstage/core-plugin-api';
-import { useSignal } from '@backstage/plugin-signals-react';
+import { useApi, useApiHolder } from '@backstage/core-plugin-api';
+import { signalApiRef } from '@backstage/plugin-signals-react';
 import {
   isFinalStatus,
   Run,
@@ -12,7 +12,7 @@ import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
 /** How often a run that is not final is refreshed when signals are not installed. */
 export const LIVE_REFRESH_MS = 2000;
 
-/** With signals, a slower safety poll in case a signal was missed (e.g. while reconnecting). */
+/** Once signals are heard, a slower safety poll in case one was missed (e.g. while reconnecting). */
 export const SIGNALS_SAFETY_REFRESH_MS = 10_000;
 
 /**
@@ -20,11 +20,19 @@ export const SIGNALS_SAFETY_REFRESH_MS = 10_000;
  * (Backstage signals), else polled every {@link LIVE_REFRESH_MS}. Refreshing stops for good
  * once the run is final and pauses while the tab is hidden, so many open tabs do not flood
  * the backend.
+ *
+ * The signals API being installed does not prove signals arrive: the backend may lack the
+ * signals plugin, a proxy may refuse WebSockets, and Backstage's client connects to a freshly
+ * started backend only on its second try, five seconds later. So the page polls until the first
+ * signal on the channel (for any run) shows the connection works, then only refreshes on signals.
  */
 export function useLiveRun(runId: string, pollMs = LIVE_REFRESH_MS) {
   const api = useApi(selfServiceActionsApiRef);
-  const { lastSignal, isSignalsAvailable } = useSignal<RunChangedSignal>(RUN_SIGNAL_CHANNEL);
-  const intervalMs = isSignalsAvailable ? SIGNALS_SAFETY_REFRESH_MS : pollMs;
+  const signals = useApiHolder().get(signalApiRef);
+  const [signalsHeard, setSignalsHeard] = useState(false);
+  // Read when the next refresh is planned, so that hearing signals does not restart polling.
+  const intervalMs = useRef(pollMs);
+  intervalMs.current = signals && signalsHeard ? SIGNALS_SAFETY_REFRESH_MS : pollMs;
   const [run, setRun] = useState<Run>();
   const [error, setError] = useState<Error>();
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -46,12 +54,12 @@ export function useLiveRun(runId: string, pollMs = LIVE_REFRESH_MS) {
     const tick = async () => {
       if (stopped) return;
       if (typeof document !== 'undefined' && document.hidden) {
-        timer.current = setTimeout(tick, intervalMs);
+        timer.current = setTimeout(tick, intervalMs.current);
         return;
       }
       const next = await load();
       if (!stopped && !(next && isFinalStatus(next.status))) {
-        timer.current = setTimeout(tick, intervalMs);
+        timer.current = setTimeout(tick, intervalMs.current);
       }
     };
     tick();
@@ -59,13 +67,20 @@ export function useLiveRun(runId: string, pollMs = LIVE_REFRESH_MS) {
       stopped = true;
       clearTimeout(timer.current);
     };
-  }, [load, intervalMs]);
+  }, [load]);
 
+  // Subscribed directly rather than through useSignal, which keeps only the last message:
+  // two signals arriving together (one per audience the user is in) must not hide this run.
   useEffect(() => {
-    if (lastSignal?.runId === runId) {
-      load();
-    }
-  }, [lastSignal, runId, load]);
+    if (!signals) return undefined;
+    const { unsubscribe } = signals.subscribe<RunChangedSignal>(RUN_SIGNAL_CHANNEL, message => {
+      setSignalsHeard(true);
+      if (message.runs?.some(changed => changed.runId === runId)) {
+        load();
+      }
+    });
+    return unsubscribe;
+  }, [signals, runId, load]);
 
   return { run, error, setRun };
 }
