@@ -152,6 +152,8 @@ function cpuSeconds(pid) {
   }
 }
 function cpuSnapshot(backendPid, receiverPid) {
+  const parties = { backend: cpuSeconds(backendPid), receiver: cpuSeconds(receiverPid), 'load generator': cpuSeconds(process.pid) };
+  if (sqlite) return parties;
   let postgres = 0;
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -161,7 +163,7 @@ function cpuSnapshot(backendPid, receiverPid) {
       // gone
     }
   }
-  return { backend: cpuSeconds(backendPid), postgres, receiver: cpuSeconds(receiverPid), 'load generator': cpuSeconds(process.pid) };
+  return { ...parties, postgres };
 }
 function cpuUsed(before, after, seconds) {
   return Object.keys(after)
