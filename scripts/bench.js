@@ -154,11 +154,13 @@ function cpuSeconds(pid) {
 function cpuSnapshot(backendPid, receiverPid) {
   const parties = { backend: cpuSeconds(backendPid), receiver: cpuSeconds(receiverPid), 'load generator': cpuSeconds(process.pid) };
   if (sqlite) return parties;
-  let postgres = 0;
+  // PostgreSQL runs a process per connection: counted per process, so that one that ends
+  // during the phase does not take its earlier CPU away from the total.
+  const postgres = new Map();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') postgres += cpuSeconds(entry);
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') postgres.set(entry, cpuSeconds(entry));
     } catch {
       // gone
     }
@@ -167,7 +169,16 @@ function cpuSnapshot(backendPid, receiverPid) {
 }
 function cpuUsed(before, after, seconds) {
   return Object.keys(after)
-    .map(name => `${name} ${((after[name] - before[name]) / seconds * 100).toFixed(0)}%`)
+    .map(name => {
+      let used;
+      if (after[name] instanceof Map) {
+        used = 0;
+        for (const [pid, total] of after[name]) used += total - (before[name].get(pid) ?? 0);
+      } else {
+        used = after[name] - before[name];
+      }
+      return `${name} ${(used / seconds * 100).toFixed(0)}%`;
+    })
     .join(', ');
 }
 

@@ -140,6 +140,55 @@ describe.each(databases.eachSupportedId())('DatabaseRunStore on %p', databaseId 
     expect(new Set(read!.steps.map(s => s.logs[0])).size).toBe(25);
   });
 
+  it('stores runs that arrive together, a run that cannot be stored failing alone', async () => {
+    const { store } = await createStore();
+    const taken = randomUUID();
+    const first = newRun();
+    await store.insertRun(first, taken);
+    const runs = Array.from({ length: 5 }, () => newRun());
+    // On PostgreSQL these share one statement; the run whose token hash is taken makes it fail.
+    const results = await Promise.allSettled(
+      runs.map((run, i) => store.insertRun(run, i === 2 ? taken : randomUUID())),
+    );
+    expect(results.map(result => result.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    for (const [i, run] of runs.entries()) {
+      expect(await store.getRun(run.id)).toEqual(i === 2 ? undefined : { ...run, steps: [] });
+    }
+    expect(await store.findRunIdByTokenHash(taken)).toBe(first.id);
+  });
+
+  it('applies updates of many runs that arrive together each to its own run', async () => {
+    const { store } = await createStore();
+    const runs = Array.from({ length: 6 }, () => newRun());
+    await Promise.all(runs.map(run => store.insertRun(run, randomUUID())));
+    const started = new Date();
+    const step = (title: string) => ({
+      title,
+      status: 'complete' as const,
+      startedAt: started,
+      completedAt: started,
+      logs: [title],
+    });
+    const results = await Promise.allSettled([
+      ...runs.map((run, i) =>
+        store.updateRun(run.id, () => ({ run: { message: `run ${i}` }, steps: [step(`build ${i}`)] })),
+      ),
+      ...runs.map(run => store.setDispatchStatus(run.id, 'delivered')),
+    ]);
+    expect(results.map(result => result.status)).toEqual(Array(12).fill('fulfilled'));
+    for (const [i, run] of runs.entries()) {
+      const read = await store.getRun(run.id);
+      expect(read).toMatchObject({ message: `run ${i}`, dispatchStatus: 'delivered' });
+      expect(read!.steps).toEqual([step(`build ${i}`)]);
+    }
+  });
+
   it('lists newest first with filters, visibility and a keyset cursor', async () => {
     const { store } = await createStore();
     const base = Date.parse('2026-01-01T00:00:00.000Z');

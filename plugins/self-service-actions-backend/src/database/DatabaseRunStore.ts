@@ -10,6 +10,7 @@ import {
   isOrCriteria,
 } from '@backstage/plugin-permission-node';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
+import { Batcher } from './Batcher';
 import {
   DispatchStatus,
   RunRecord,
@@ -63,8 +64,100 @@ const POSTGRES_COMPARE_AND_SET = `with updated as (
   )
   select count(*)::integer as matched from updated`;
 
+/**
+ * PostgreSQL: locks, in id order, the runs of a batched statement's `input` (with a condition
+ * on them). Two statements that lock several runs in different orders could deadlock (and
+ * PostgreSQL would then abort one after a second); locking in one order, before writing, cannot.
+ */
+const lockInIdOrder = (condition: string) => `locked as materialized (
+    select runs.id from runs join input i on i.id = runs.id ${condition}
+    order by runs.id for update of runs
+  )`;
+
+/**
+ * PostgreSQL: the compare-and-set above for many runs at once (one write per run: see
+ * Batcher). Answers the ids of the runs written; the others moved on meanwhile.
+ */
+const POSTGRES_COMPARE_AND_SET_MANY = `with input as (
+    select * from json_to_recordset(?::json) as i(id text, revision integer, status text,
+      message text, error text, links text, started_at timestamptz, completed_at timestamptz,
+      updated_at timestamptz, expires_at timestamptz, last_report_at timestamptz,
+      dispatch_status text, steps json)
+  ),
+  ${lockInIdOrder('and runs.revision = i.revision')},
+  updated as (
+    update runs set status = i.status, message = i.message, error = i.error, links = i.links,
+      started_at = i.started_at, completed_at = i.completed_at, updated_at = i.updated_at,
+      expires_at = i.expires_at, last_report_at = i.last_report_at,
+      dispatch_status = i.dispatch_status, revision = runs.revision + 1
+    from input i, locked
+    where runs.id = locked.id and i.id = locked.id and runs.revision = i.revision
+    returning runs.id
+  ),
+  upserted as (
+    insert into run_steps (run_id, title, position, status, started_at, completed_at, logs)
+    select updated.id, s.title, s.position, s.status, s.started_at, s.completed_at, s.logs
+    from updated join input i on i.id = updated.id
+    cross join lateral json_to_recordset(i.steps) as s(title text, position integer,
+      status text, started_at timestamptz, completed_at timestamptz, logs text)
+    on conflict (run_id, title) do update set status = excluded.status,
+      started_at = excluded.started_at, completed_at = excluded.completed_at, logs = excluded.logs
+  )
+  select id from updated`;
+
+/** PostgreSQL: records the webhook outcome of many runs, answering them with their steps. */
+const POSTGRES_SET_DISPATCH_STATUS_MANY = `with input as (
+    select * from json_to_recordset(?::json) as i(id text, dispatch_status text)
+  ),
+  ${lockInIdOrder('')}
+  update runs set dispatch_status = i.dispatch_status, revision = runs.revision + 1
+  from input i, locked
+  where runs.id = locked.id and i.id = locked.id
+  returning runs.*, ${POSTGRES_STEPS_JSON}`;
+
+/** Columns written when a run is stored (the others keep their defaults). */
+const INSERTED_RUN_COLUMNS = [
+  'id', 'action_id', 'action_name', 'action_type', 'action_snapshot', 'entity_ref',
+  'initiated_by', 'status', 'message', 'error', 'inputs', 'links', 'rerun_of', 'started_at',
+  'completed_at', 'created_at', 'updated_at', 'expires_at', 'last_report_at', 'dispatch_status',
+  'dispatch_lease_until', 'dispatch_attempts', 'has_secret_inputs', 'revision',
+] as const;
+
+/** PostgreSQL: stores many runs and their report tokens in one statement. */
+const POSTGRES_INSERT_MANY = `with inserted as (
+    insert into runs (${INSERTED_RUN_COLUMNS.join(', ')})
+    select ${INSERTED_RUN_COLUMNS.join(', ')} from json_populate_recordset(null::runs, ?::json)
+    returning id
+  )
+  insert into run_tokens (token_hash, run_id, created_at)
+  select t.token_hash, t.run_id, t.created_at
+  from json_to_recordset(?::json) as t(token_hash text, run_id text, created_at timestamptz)
+  join inserted on inserted.id = t.run_id`;
+
+/** PostgreSQL: runs by id and by token hash, with their steps, for many readers at once. */
+const POSTGRES_READ_MANY = `select runs.*, ${POSTGRES_STEPS_JSON}, null::text as read_by_token
+  from runs where runs.id = any(?::text[])
+  union all
+  select runs.*, ${POSTGRES_STEPS_JSON}, run_tokens.token_hash as read_by_token
+  from run_tokens join runs on runs.id = run_tokens.run_id where run_tokens.token_hash = any(?::text[])`;
+
+/** How many requests one batched statement serves at most. */
+const MAX_BATCH_SIZE = 200;
+
 /** A run, named by its id or by the hash of one of its report tokens. */
 type RunTarget = { id: string } | { tokenHash: string };
+
+type InsertedRun = Pick<DbRunRow, (typeof INSERTED_RUN_COLUMNS)[number]>;
+
+/** A run to store, with the hash of its first report token. */
+type RunInsert = { row: InsertedRun; tokenHash: string };
+
+/** A run's new state, to be written if the run is still at `revision`. */
+type CompareAndSet = {
+  next: RunRecord;
+  revision: number;
+  rows: Array<Omit<DbStepRow, 'started_at' | 'completed_at'> & { started_at: Date; completed_at: Date | null }>;
+};
 
 /** Statuses the expiry sweep may still terminate. */
 const OPEN_STATUSES = ['inprogress', 'pending-approval'];
@@ -162,6 +255,25 @@ function toRecord(row: DbRunRowWithSteps): RunRecord {
   };
 }
 
+/** A compare-and-set as one element of POSTGRES_COMPARE_AND_SET_MANY's input. */
+function compareAndSetInput({ next, revision, rows }: CompareAndSet) {
+  return {
+    id: next.id,
+    revision,
+    status: next.status,
+    message: next.message,
+    error: next.error,
+    links: JSON.stringify(next.links),
+    started_at: next.startedAt,
+    completed_at: next.completedAt,
+    updated_at: next.updatedAt,
+    expires_at: next.expiresAt,
+    last_report_at: next.lastReportAt,
+    dispatch_status: next.dispatchStatus,
+    steps: rows,
+  };
+}
+
 function toRowChanges(changes: RunChanges): Partial<DbRunRow> {
   const row: Partial<DbRunRow> = {};
   if (changes.status !== undefined) row.status = changes.status;
@@ -226,9 +338,138 @@ export class DatabaseRunStore implements RunStore {
   }
 
   private readonly isPostgres: boolean;
+  /** PostgreSQL: reads of concurrent reports, one statement per batch. */
+  private readonly reads: Batcher<RunTarget, DbRunRowWithSteps | undefined>;
+  /** PostgreSQL: compare-and-set writes of concurrent reports, one statement per batch. */
+  private readonly compareAndSets: Batcher<CompareAndSet, boolean>;
+  /** PostgreSQL: new runs, one statement per batch. */
+  private readonly inserts: Batcher<RunInsert, void>;
+  /** PostgreSQL: webhook outcomes, one statement per batch. */
+  private readonly dispatchOutcomes: Batcher<{ id: string; dispatchStatus: DispatchStatus }, DbRunRowWithSteps | undefined>;
 
   private constructor(private readonly db: Knex) {
     this.isPostgres = db.client.config.client === 'pg';
+    this.reads = new Batcher({ run: targets => this.readMany(targets), maxBatchSize: MAX_BATCH_SIZE });
+    this.compareAndSets = new Batcher({
+      run: writes => this.compareAndSetMany(writes),
+      key: write => write.next.id,
+      maxBatchSize: MAX_BATCH_SIZE,
+    });
+    this.inserts = new Batcher({ run: inserts => this.insertMany(inserts), maxBatchSize: MAX_BATCH_SIZE });
+    this.dispatchOutcomes = new Batcher({
+      run: outcomes => this.setDispatchStatusMany(outcomes),
+      key: outcome => outcome.id,
+      maxBatchSize: MAX_BATCH_SIZE,
+    });
+  }
+
+  /**
+   * PostgreSQL: one statement stores many runs with their tokens. If it fails, each run is
+   * stored alone, so that one bad run fails only its own request.
+   */
+  private async insertMany(inserts: RunInsert[]): Promise<PromiseSettledResult<void>[]> {
+    if (inserts.length > 1) {
+      const tokens = inserts.map(({ row, tokenHash }) => ({
+        token_hash: tokenHash,
+        run_id: row.id,
+        created_at: row.created_at,
+      }));
+      try {
+        await this.db
+          .raw(POSTGRES_INSERT_MANY, [JSON.stringify(inserts.map(({ row }) => row)), JSON.stringify(tokens)])
+          .options({ name: 'ssa_insert_runs' });
+        return inserts.map(() => ({ status: 'fulfilled', value: undefined }));
+      } catch {
+        // fall through to one statement per run
+      }
+    }
+    return Promise.allSettled(inserts.map(insert => this.insertOne(insert)));
+  }
+
+  private async insertOne({ row, tokenHash }: RunInsert): Promise<void> {
+    // The run and its token in one named statement: atomic without a transaction's round
+    // trips, parsed once per connection.
+    await this.db
+      .raw(
+        `with inserted as (insert into runs (${INSERTED_RUN_COLUMNS.join(', ')})
+           values (${INSERTED_RUN_COLUMNS.map(() => '?').join(', ')}) returning id)
+         insert into run_tokens (token_hash, run_id, created_at) select ?, id, ? from inserted`,
+        [...INSERTED_RUN_COLUMNS.map(column => row[column]), tokenHash, row.created_at],
+      )
+      .options({ name: 'ssa_insert_run' });
+  }
+
+  /** PostgreSQL: one statement records the webhook outcome of many runs. */
+  private async setDispatchStatusMany(
+    outcomes: Array<{ id: string; dispatchStatus: DispatchStatus }>,
+  ): Promise<PromiseSettledResult<DbRunRowWithSteps | undefined>[]> {
+    const result = await this.db
+      .raw(POSTGRES_SET_DISPATCH_STATUS_MANY, [
+        JSON.stringify(outcomes.map(({ id, dispatchStatus }) => ({ id, dispatch_status: dispatchStatus }))),
+      ])
+      .options({ name: 'ssa_set_dispatch_status_many' });
+    const byId = new Map((result.rows as DbRunRowWithSteps[]).map(row => [row.id, row]));
+    return outcomes.map(({ id }) => ({ status: 'fulfilled', value: byId.get(id) }));
+  }
+
+  /** PostgreSQL: one statement reads the runs of many readers (see Batcher). */
+  private async readMany(targets: RunTarget[]): Promise<PromiseSettledResult<DbRunRowWithSteps | undefined>[]> {
+    const ids = targets.flatMap(target => ('id' in target ? [target.id] : []));
+    const tokenHashes = targets.flatMap(target => ('tokenHash' in target ? [target.tokenHash] : []));
+    const result = await this.db
+      .raw(POSTGRES_READ_MANY, [ids, tokenHashes])
+      .options({ name: 'ssa_read_runs' });
+    const byId = new Map<string, DbRunRowWithSteps>();
+    const byToken = new Map<string, DbRunRowWithSteps>();
+    for (const row of result.rows as Array<DbRunRowWithSteps & { read_by_token: string | null }>) {
+      if (row.read_by_token === null) {
+        byId.set(row.id, row);
+      } else {
+        byToken.set(row.read_by_token, row);
+      }
+    }
+    return targets.map(target => ({
+      status: 'fulfilled',
+      value: 'id' in target ? byId.get(target.id) : byToken.get(target.tokenHash),
+    }));
+  }
+
+  /**
+   * PostgreSQL: one statement writes the reports of many runs. If it fails, each write is
+   * tried alone, so that one bad write fails only its own report.
+   */
+  private async compareAndSetMany(writes: CompareAndSet[]): Promise<PromiseSettledResult<boolean>[]> {
+    if (writes.length > 1) {
+      try {
+        const result = await this.db
+          .raw(POSTGRES_COMPARE_AND_SET_MANY, [JSON.stringify(writes.map(compareAndSetInput))])
+          .options({ name: 'ssa_compare_and_set_many' });
+        const written = new Set((result.rows as Array<{ id: string }>).map(row => row.id));
+        return writes.map(write => ({ status: 'fulfilled', value: written.has(write.next.id) }));
+      } catch {
+        // fall through to one statement per write
+      }
+    }
+    return Promise.allSettled(writes.map(write => this.compareAndSetOne(write)));
+  }
+
+  private async compareAndSetOne({ next, revision, rows }: CompareAndSet): Promise<boolean> {
+    const result = await this.db.raw(POSTGRES_COMPARE_AND_SET, [
+      next.status,
+      next.message,
+      next.error,
+      JSON.stringify(next.links),
+      next.startedAt,
+      next.completedAt,
+      next.updatedAt,
+      next.expiresAt,
+      next.lastReportAt,
+      next.dispatchStatus,
+      next.id,
+      revision,
+      JSON.stringify(rows),
+    ]).options({ name: 'ssa_compare_and_set' });
+    return result.rows[0].matched === 1;
   }
 
   /** Reads a run, by id or by the hash of one of its report tokens, with its steps. */
@@ -236,6 +477,10 @@ export class DatabaseRunStore implements RunStore {
     db: Knex | Knex.Transaction,
     target: RunTarget,
   ): Promise<{ record: RunRecord; revision: number } | undefined> {
+    if (this.isPostgres && db === this.db) {
+      const row = await this.reads.add(target);
+      return row ? { record: toRecord(row), revision: Number(row.revision) } : undefined;
+    }
     // Plain SQL: this runs for every report, and building it with the query builder each time
     // costs more than the statement itself.
     const steps = this.isPostgres ? POSTGRES_STEPS_JSON : SQLITE_STEPS_JSON;
@@ -256,7 +501,7 @@ export class DatabaseRunStore implements RunStore {
   }
 
   async insertRun(run: Omit<RunRecord, 'steps'>, tokenHash: string): Promise<void> {
-    const row = {
+    const row: InsertedRun = {
       id: run.id,
       action_id: run.actionId,
       action_name: run.actionName,
@@ -283,17 +528,7 @@ export class DatabaseRunStore implements RunStore {
       revision: 0,
     };
     if (this.isPostgres) {
-      // The run and its token in one named statement: atomic without a transaction's round
-      // trips, parsed once per connection.
-      const columns = Object.keys(row);
-      await this.db
-        .raw(
-          `with inserted as (insert into runs (${columns.join(', ')})
-             values (${columns.map(() => '?').join(', ')}) returning id)
-           insert into run_tokens (token_hash, run_id, created_at) select ?, id, ? from inserted`,
-          [...Object.values(row), tokenHash, run.createdAt],
-        )
-        .options({ name: 'ssa_insert_run' });
+      await this.inserts.add({ row, tokenHash });
       return;
     }
     await this.db.transaction(async tx => {
@@ -307,24 +542,17 @@ export class DatabaseRunStore implements RunStore {
   }
 
   async setDispatchStatus(id: string, dispatchStatus: DispatchStatus): Promise<RunRecord> {
-    const bindings = [dispatchStatus, id];
-    let row: DbRunRowWithSteps | undefined;
-    if (this.isPostgres) {
-      // Written and read back in one statement. RETURNING gives the row as updated; the steps
-      // are those committed when the statement started (a report racing with the webhook's
-      // answer may be missing from this copy, never from the database).
-      const result = await this.db
-        .raw(
-          `update runs set dispatch_status = ?, revision = revision + 1 where id = ?
-           returning runs.*, ${POSTGRES_STEPS_JSON}`,
-          bindings,
-        )
-        .options({ name: 'ssa_set_dispatch_status' });
-      row = result.rows[0];
-    } else {
-      await this.db.raw('update runs set dispatch_status = ?, revision = revision + 1 where id = ?', bindings);
+    if (!this.isPostgres) {
+      await this.db.raw('update runs set dispatch_status = ?, revision = revision + 1 where id = ?', [
+        dispatchStatus,
+        id,
+      ]);
       return this.getRunOrThrow(id);
     }
+    // Written and read back in one statement. RETURNING gives the row as updated; the steps
+    // are those committed when the statement started (a report racing with the webhook's
+    // answer may be missing from this copy, never from the database).
+    const row = await this.dispatchOutcomes.add({ id, dispatchStatus });
     if (!row) {
       throw new NotFoundError(`Run ${id} not found`);
     }
@@ -450,27 +678,10 @@ export class DatabaseRunStore implements RunStore {
     update: RunUpdate,
   ): Promise<RunRecord | undefined> {
     const { steps, rows } = this.mergeSteps(current, update);
-    const next = { ...current, ...update.run };
-    const result = await this.db.raw(POSTGRES_COMPARE_AND_SET, [
-      next.status,
-      next.message,
-      next.error,
-      JSON.stringify(next.links),
-      next.startedAt,
-      next.completedAt,
-      next.updatedAt,
-      next.expiresAt,
-      next.lastReportAt,
-      next.dispatchStatus,
-      current.id,
-      revision,
-      JSON.stringify(rows),
-    ]).options({ name: 'ssa_compare_and_set' });
-    if (result.rows[0].matched !== 1) {
-      return undefined;
-    }
+    const next = { ...current, ...update.run, steps };
+    const written = await this.compareAndSets.add({ next, revision, rows });
     // The new state is known without reading it back.
-    return { ...current, ...update.run, steps };
+    return written ? next : undefined;
   }
 
   /** The run's steps after an update, and the step rows to upsert (new steps go last). */

@@ -78,6 +78,14 @@ describe.each(databases.eachSupportedId())('router on %p', databaseId => {
     return hook.body.reportToken ?? hook.body['c8-report-token'];
   }
 
+  async function report(token: string | undefined, body: unknown, header = 'x-report-token') {
+    const req = request(server).post(api('/report'));
+    if (token) req.set(header, token);
+    return typeof body === 'string'
+      ? req.set('content-type', 'application/x-www-form-urlencoded').send(body)
+      : req.send(body as object);
+  }
+
   async function tableCounts() {
     const count = async (table: string) =>
       Number((await knex(table).count({ n: '*' }))[0].n);
@@ -247,6 +255,39 @@ describe.each(databases.eachSupportedId())('router on %p', databaseId => {
       expect(res.body.error).toBe('Webhook answered 500: boom: database locked');
     });
 
+    it('stores and dispatches many runs created at once, each with its own token', async () => {
+      receiver.requests.length = 0;
+      const [delivered, failed] = await Promise.all([
+        Promise.all(Array.from({ length: 10 }, () => createRun('allowed', 'restart-service'))),
+        Promise.all(
+          Array.from({ length: 4 }, () =>
+            createRun('allowed', 'failing', { entityRef: 'component:default/payments' }),
+          ),
+        ),
+      ]);
+      expect([...delivered, ...failed].map(res => res.status)).toEqual(Array(14).fill(201));
+      expect(failed.map(res => res.body.status)).toEqual(Array(4).fill('failed'));
+      expect(delivered.map(res => res.body.status)).toEqual(Array(10).fill('inprogress'));
+      const ids = delivered.map(res => res.body.id);
+      expect(new Set(ids).size).toBe(10);
+      // each webhook carried its own run id and a token that reports to that run only
+      const hooks = receiver.requests.filter(hook => ids.includes(hook.headers['webhook-id']));
+      expect(hooks).toHaveLength(10);
+      await Promise.all(
+        hooks.map(hook =>
+          report(hook.body.reportToken ?? hook.body['c8-report-token'], {
+            status: 'complete',
+            startedAt: started,
+            message: `done ${hook.headers['webhook-id']}`,
+          }),
+        ),
+      );
+      for (const id of ids) {
+        const read = (await request(server).get(api(`/runs/${id}`)).set(as('allowed'))).body;
+        expect(read).toMatchObject({ status: 'complete', message: `done ${id}` });
+      }
+    });
+
     it('fails the run when the connection is refused', async () => {
       const res = await createRun('allowed', 'refused', { entityRef: 'component:default/payments' });
       expect(res.body.status).toBe('failed');
@@ -353,13 +394,6 @@ describe.each(databases.eachSupportedId())('router on %p', databaseId => {
   });
 
   describe('POST /report', () => {
-    async function report(token: string | undefined, body: unknown, header = 'x-report-token') {
-      const req = request(server).post(api('/report'));
-      if (token) req.set(header, token);
-      return typeof body === 'string'
-        ? req.set('content-type', 'application/x-www-form-urlencoded').send(body)
-        : req.send(body as object);
-    }
 
     it('merges steps by title, replaces logs, caps lines and completes the run', async () => {
       const run = (await createRun('allowed', 'restart-service')).body;
@@ -526,6 +560,50 @@ describe.each(databases.eachSupportedId())('router on %p', databaseId => {
       expect(results.map(r => r.status)).toEqual(Array(20).fill(200));
       const read = await request(server).get(api(`/runs/${run.id}`)).set(as('allowed'));
       expect(read.body.steps).toHaveLength(20);
+    });
+
+    it('applies concurrent reports of many runs each to its own run only', async () => {
+      const runs: Array<{ id: string; token: string }> = [];
+      for (let i = 0; i < 12; i++) {
+        const run = (await createRun('allowed', 'restart-service')).body;
+        runs.push({ id: run.id, token: tokenOf() });
+      }
+      // Two reports per run, all at once: on PostgreSQL they share batched statements.
+      const results = await Promise.all(
+        runs.flatMap(({ token }, i) => [
+          report(token, {
+            status: i % 3 === 0 ? 'complete' : 'inprogress',
+            startedAt: started,
+            message: `run ${i}`,
+            steps: [{ title: `build ${i}`, status: 'complete', startedAt: started, logs: [`built ${i}`] }],
+          }),
+          report(token, {
+            status: 'inprogress',
+            startedAt: started,
+            steps: [{ title: 'test', status: 'inprogress', startedAt: started, logs: [`testing ${i}`] }],
+          }),
+        ]),
+      );
+      for (const [i, { id }] of runs.entries()) {
+        const [first, second] = results.slice(2 * i, 2 * i + 2);
+        expect(first.status).toBe(200);
+        const read = (await request(server).get(api(`/runs/${id}`)).set(as('allowed'))).body;
+        expect(read.message).toBe(`run ${i}`);
+        expect(read.steps).toContainEqual(
+          expect.objectContaining({ title: `build ${i}`, status: 'complete', logs: [`built ${i}`] }),
+        );
+        if (second.status === 200) {
+          expect(read.steps).toContainEqual(
+            expect.objectContaining({ title: 'test', logs: [`testing ${i}`] }),
+          );
+          expect(read.steps).toHaveLength(2);
+        } else {
+          // refused because the first report ended the run: nothing of it was kept
+          expect(second.status).toBe(409);
+          expect(read.steps).toHaveLength(1);
+        }
+        expect(read.status).toBe(i % 3 === 0 ? 'complete' : 'inprogress');
+      }
     });
 
     it('applies concurrent reports of one run whole or not at all: own steps, a shared step, status changes, a final report', async () => {

@@ -1,0 +1,86 @@
+import { Batcher } from './Batcher';
+
+describe('Batcher', () => {
+  function recordingBatcher(options: { key?: (item: string) => string; maxBatchSize?: number } = {}) {
+    const batches: string[][] = [];
+    let release: () => void = () => {};
+    let hold = false;
+    const batcher = new Batcher<string, string>({
+      run: async items => {
+        batches.push(items);
+        if (hold) {
+          await new Promise<void>(resolve => {
+            release = resolve;
+          });
+        }
+        return items.map(item =>
+          item.startsWith('bad')
+            ? { status: 'rejected' as const, reason: new Error(`${item} refused`) }
+            : { status: 'fulfilled' as const, value: item.toUpperCase() },
+        );
+      },
+      key: options.key,
+      maxBatchSize: options.maxBatchSize ?? 100,
+    });
+    return { batcher, batches, holdBatches: () => (hold = true), release: () => release() };
+  }
+
+  it('runs the requests of one turn as one batch and answers each its own result', async () => {
+    const { batcher, batches } = recordingBatcher();
+    const results = await Promise.all(['a', 'b', 'c'].map(item => batcher.add(item)));
+    expect(results).toEqual(['A', 'B', 'C']);
+    expect(batches).toEqual([['a', 'b', 'c']]);
+  });
+
+  it('fails only the request whose item failed', async () => {
+    const { batcher } = recordingBatcher();
+    const results = await Promise.allSettled(['a', 'bad-1', 'c'].map(item => batcher.add(item)));
+    expect(results).toEqual([
+      { status: 'fulfilled', value: 'A' },
+      { status: 'rejected', reason: new Error('bad-1 refused') },
+      { status: 'fulfilled', value: 'C' },
+    ]);
+  });
+
+  it('runs one batch at a time and gathers what arrives meanwhile into the next', async () => {
+    const { batcher, batches, holdBatches, release } = recordingBatcher();
+    holdBatches();
+    const first = batcher.add('a');
+    await new Promise(resolve => setImmediate(resolve));
+    expect(batches).toEqual([['a']]);
+    const later = [batcher.add('b'), batcher.add('c')];
+    await new Promise(resolve => setTimeout(resolve, 20));
+    expect(batches).toEqual([['a']]);
+    release();
+    await first;
+    await new Promise(resolve => setImmediate(resolve));
+    expect(batches).toEqual([['a'], ['b', 'c']]);
+    release();
+    expect(await Promise.all(later)).toEqual(['B', 'C']);
+  });
+
+  it('never puts two requests with the same key in one batch', async () => {
+    const { batcher, batches } = recordingBatcher({ key: item => item.split(':')[0] });
+    await Promise.all(['run-1:a', 'run-2:a', 'run-1:b', 'run-1:c'].map(item => batcher.add(item)));
+    expect(batches).toEqual([['run-1:a', 'run-2:a'], ['run-1:b'], ['run-1:c']]);
+  });
+
+  it('splits a long queue into batches of the largest size', async () => {
+    const { batcher, batches } = recordingBatcher({ maxBatchSize: 2 });
+    await Promise.all(['a', 'b', 'c', 'd', 'e'].map(item => batcher.add(item)));
+    expect(batches).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+  });
+
+  it('fails the whole batch when running it throws', async () => {
+    const batcher = new Batcher<string, string>({
+      run: async () => {
+        throw new Error('connection lost');
+      },
+      maxBatchSize: 10,
+    });
+    const results = await Promise.allSettled([batcher.add('a'), batcher.add('b')]);
+    expect(results.map(result => result.status)).toEqual(['rejected', 'rejected']);
+    // and the next request is served again
+    await expect(batcher.add('c')).rejects.toThrow('connection lost');
+  });
+});

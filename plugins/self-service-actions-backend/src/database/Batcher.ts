@@ -1,0 +1,91 @@
+/**
+ * Runs many callers' requests as one batch: one statement and one round trip to the database
+ * for all the reports (or runs) that arrived together, instead of one each ("group commit").
+ *
+ * Requests gather while the previous batch of the same kind is running, or for one turn of the
+ * event loop when none is, so an idle backend adds no wait and a busy one sends bigger batches.
+ * One batch runs at a time. Requests with the same key never share a batch: each statement
+ * writes a run at most once, and a later request for the run waits for the next batch.
+ */
+export class Batcher<Item, Result> {
+  private queue: Array<{
+    item: Item;
+    resolve: (result: Result) => void;
+    reject: (error: unknown) => void;
+  }> = [];
+  private running = false;
+  private scheduled = false;
+
+  constructor(
+    private readonly options: {
+      /**
+       * Runs a batch; answers one settled result per item, in order, so that one bad item
+       * fails only its own caller.
+       */
+      run: (items: Item[]) => Promise<PromiseSettledResult<Result>[]>;
+      /** Items with equal keys go in different batches. */
+      key?: (item: Item) => string;
+      maxBatchSize: number;
+    },
+  ) {}
+
+  add(item: Item): Promise<Result> {
+    return new Promise<Result>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule() {
+    if (this.running || this.scheduled) {
+      return;
+    }
+    this.scheduled = true;
+    // After the I/O of this turn: requests whose data arrived together join one batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.runBatch();
+    });
+  }
+
+  private async runBatch() {
+    if (this.running || this.queue.length === 0) {
+      return;
+    }
+    this.running = true;
+    const { key, maxBatchSize } = this.options;
+    const batch: typeof this.queue = [];
+    const waiting: typeof this.queue = [];
+    const keys = new Set<string>();
+    for (const entry of this.queue) {
+      const entryKey = key?.(entry.item);
+      if (batch.length >= maxBatchSize || (entryKey !== undefined && keys.has(entryKey))) {
+        waiting.push(entry);
+        continue;
+      }
+      if (entryKey !== undefined) {
+        keys.add(entryKey);
+      }
+      batch.push(entry);
+    }
+    this.queue = waiting;
+    try {
+      const results = await this.options.run(batch.map(entry => entry.item));
+      batch.forEach((entry, index) => {
+        const result = results[index];
+        if (result?.status === 'fulfilled') {
+          entry.resolve(result.value);
+        } else {
+          entry.reject(result ? result.reason : new Error('The batch gave no result for this item'));
+        }
+      });
+    } catch (error) {
+      batch.forEach(entry => entry.reject(error));
+    } finally {
+      this.running = false;
+      if (this.queue.length > 0) {
+        this.schedule();
+      }
+    }
+  }
+}
