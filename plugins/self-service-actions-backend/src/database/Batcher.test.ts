@@ -59,6 +59,36 @@ describe('Batcher', () => {
     expect(await Promise.all(later)).toEqual(['B', 'C']);
   });
 
+  it('runs up to maxConcurrentBatches batches at once', async () => {
+    const batches: string[][] = [];
+    const releases: Array<() => void> = [];
+    const batcher = new Batcher<string, string>({
+      run: async items => {
+        batches.push(items);
+        await new Promise<void>(resolve => releases.push(resolve));
+        return items.map(item => ({ status: 'fulfilled' as const, value: item }));
+      },
+      maxBatchSize: 10,
+      maxConcurrentBatches: 2,
+    });
+    const turn = () => new Promise(resolve => setImmediate(resolve));
+    const results = [batcher.add('a')];
+    await turn();
+    results.push(batcher.add('b'));
+    await turn();
+    results.push(batcher.add('c'), batcher.add('d'));
+    await turn();
+    expect(batches).toEqual([['a'], ['b']]);
+    releases.shift()!();
+    await results[0];
+    await turn();
+    expect(batches).toEqual([['a'], ['b'], ['c', 'd']]);
+    releases.forEach(release => release());
+    await turn();
+    releases.forEach(release => release());
+    expect(await Promise.all(results)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
   it('never puts two requests with the same key in one batch', async () => {
     const { batcher, batches } = recordingBatcher({ key: item => item.split(':')[0] });
     await Promise.all(['run-1:a', 'run-2:a', 'run-1:b', 'run-1:c'].map(item => batcher.add(item)));

@@ -2,10 +2,10 @@
  * Runs many callers' requests as one batch: one statement and one round trip to the database
  * for all the reports (or runs) that arrived together, instead of one each ("group commit").
  *
- * Requests gather while the previous batch of the same kind is running, or for one turn of the
- * event loop when none is, so an idle backend adds no wait and a busy one sends bigger batches.
- * One batch runs at a time. Requests with the same key never share a batch: each statement
- * writes a run at most once, and a later request for the run waits for the next batch.
+ * Requests gather while batches are running (at most `maxConcurrentBatches`), or for one turn
+ * of the event loop when fewer are, so an idle backend adds no wait and a busy one sends bigger
+ * batches. Requests with the same key never share a batch: each statement writes a run at most
+ * once, and a later request for the run waits for another batch.
  */
 export class Batcher<Item, Result> {
   private queue: Array<{
@@ -13,7 +13,7 @@ export class Batcher<Item, Result> {
     resolve: (result: Result) => void;
     reject: (error: unknown) => void;
   }> = [];
-  private running = false;
+  private running = 0;
   private scheduled = false;
 
   constructor(
@@ -26,6 +26,8 @@ export class Batcher<Item, Result> {
       /** Items with equal keys go in different batches. */
       key?: (item: Item) => string;
       maxBatchSize: number;
+      /** Batches that may run at once (default 1). */
+      maxConcurrentBatches?: number;
     },
   ) {}
 
@@ -37,7 +39,7 @@ export class Batcher<Item, Result> {
   }
 
   private schedule() {
-    if (this.running || this.scheduled) {
+    if (this.running >= (this.options.maxConcurrentBatches ?? 1) || this.scheduled) {
       return;
     }
     this.scheduled = true;
@@ -49,10 +51,10 @@ export class Batcher<Item, Result> {
   }
 
   private async runBatch() {
-    if (this.running || this.queue.length === 0) {
+    if (this.running >= (this.options.maxConcurrentBatches ?? 1) || this.queue.length === 0) {
       return;
     }
-    this.running = true;
+    this.running++;
     const { key, maxBatchSize } = this.options;
     const batch: typeof this.queue = [];
     const waiting: typeof this.queue = [];
@@ -82,7 +84,7 @@ export class Batcher<Item, Result> {
     } catch (error) {
       batch.forEach(entry => entry.reject(error));
     } finally {
-      this.running = false;
+      this.running--;
       if (this.queue.length > 0) {
         this.schedule();
       }

@@ -143,6 +143,11 @@ const POSTGRES_READ_MANY = `select runs.*, ${POSTGRES_STEPS_JSON}, null::text as
 
 /** How many requests one batched statement serves at most. */
 const MAX_BATCH_SIZE = 200;
+/**
+ * Batches of one kind under way at once. Two: a batch that waits (for a run's lock, say) does
+ * not hold up every request behind it, and batches stay large (more did not go faster here).
+ */
+const MAX_CONCURRENT_BATCHES = 2;
 
 /** A run, named by its id or by the hash of one of its report tokens. */
 type RunTarget = { id: string } | { tokenHash: string };
@@ -349,17 +354,18 @@ export class DatabaseRunStore implements RunStore {
 
   private constructor(private readonly db: Knex) {
     this.isPostgres = db.client.config.client === 'pg';
-    this.reads = new Batcher({ run: targets => this.readMany(targets), maxBatchSize: MAX_BATCH_SIZE });
+    const batching = { maxBatchSize: MAX_BATCH_SIZE, maxConcurrentBatches: MAX_CONCURRENT_BATCHES };
+    this.reads = new Batcher({ run: targets => this.readMany(targets), ...batching });
     this.compareAndSets = new Batcher({
       run: writes => this.compareAndSetMany(writes),
       key: write => write.next.id,
-      maxBatchSize: MAX_BATCH_SIZE,
+      ...batching,
     });
-    this.inserts = new Batcher({ run: inserts => this.insertMany(inserts), maxBatchSize: MAX_BATCH_SIZE });
+    this.inserts = new Batcher({ run: inserts => this.insertMany(inserts), ...batching });
     this.dispatchOutcomes = new Batcher({
       run: outcomes => this.setDispatchStatusMany(outcomes),
       key: outcome => outcome.id,
-      maxBatchSize: MAX_BATCH_SIZE,
+      ...batching,
     });
   }
 
@@ -606,8 +612,9 @@ export class DatabaseRunStore implements RunStore {
    * statement without a lock; the run update (`where revision = <read>`, which bumps it) and
    * the step upsert go in one statement whose upsert runs only if the update matched. The
    * update takes the row lock, so writers of one run queue on it, and a writer that lost the
-   * race matches no row, changes nothing and decides again on the new state. Two round trips
-   * and no transaction in the common case, where reports of one run do not collide. After
+   * race matches no row, changes nothing and decides again on the new state. Two statements
+   * and no transaction in the common case, where reports of one run do not collide, and both
+   * shared with the reports that arrive at the same time (see Batcher). After
    * OPTIMISTIC_ATTEMPTS lost races (a run hammered by many writers at once) it falls back to
    * the locking path below, which always makes progress.
    *
