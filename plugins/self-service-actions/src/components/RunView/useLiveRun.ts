@@ -1,13 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { useApi, useApiHolder } from '@backstage/core-plugin-api';
-import { signalApiRef } from '@backstage/plugin-signals-react';
-import {
-  isFinalStatus,
-  Run,
-  RUN_SIGNAL_CHANNEL,
-  RunChangedSignal,
-} from '@internal/plugin-self-service-actions-common';
+import { useApi } from '@backstage/core-plugin-api';
+import { isFinalStatus, Run } from '@internal/plugin-self-service-actions-common';
 import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
+import { useRunChangeSignals } from '../../hooks/useRunChangeSignals';
 
 /** How often a run that is not final is refreshed when signals are not installed. */
 export const LIVE_REFRESH_MS = 2000;
@@ -28,11 +23,6 @@ export const SIGNALS_SAFETY_REFRESH_MS = 10_000;
  */
 export function useLiveRun(runId: string, pollMs = LIVE_REFRESH_MS) {
   const api = useApi(selfServiceActionsApiRef);
-  const signals = useApiHolder().get(signalApiRef);
-  const [signalsHeard, setSignalsHeard] = useState(false);
-  // Read when the next refresh is planned, so that hearing signals does not restart polling.
-  const intervalMs = useRef(pollMs);
-  intervalMs.current = signals && signalsHeard ? SIGNALS_SAFETY_REFRESH_MS : pollMs;
   const [run, setRun] = useState<Run>();
   const [error, setError] = useState<Error>();
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -48,6 +38,15 @@ export function useLiveRun(runId: string, pollMs = LIVE_REFRESH_MS) {
       return undefined;
     }
   }, [api, runId]);
+
+  const signals = useRunChangeSignals(changed => {
+    if (changed.some(change => change.runId === runId)) {
+      load();
+    }
+  });
+  // Read when the next refresh is planned, so that hearing signals does not restart polling.
+  const intervalMs = useRef(pollMs);
+  intervalMs.current = signals.heard ? SIGNALS_SAFETY_REFRESH_MS : pollMs;
 
   useEffect(() => {
     let stopped = false;
@@ -68,19 +67,6 @@ export function useLiveRun(runId: string, pollMs = LIVE_REFRESH_MS) {
       clearTimeout(timer.current);
     };
   }, [load]);
-
-  // Subscribed directly rather than through useSignal, which keeps only the last message:
-  // two signals arriving together (one per audience the user is in) must not hide this run.
-  useEffect(() => {
-    if (!signals) return undefined;
-    const { unsubscribe } = signals.subscribe<RunChangedSignal>(RUN_SIGNAL_CHANNEL, message => {
-      setSignalsHeard(true);
-      if (message.runs?.some(changed => changed.runId === runId)) {
-        load();
-      }
-    });
-    return unsubscribe;
-  }, [signals, runId, load]);
 
   return { run, error, setRun };
 }

@@ -1,4 +1,4 @@
-import React, { useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 import { useApi } from '@backstage/core-plugin-api';
 import { EmptyState, Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
@@ -20,6 +20,10 @@ import useAsync from 'react-use/esm/useAsync';
 import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
 import { RunStatusChip } from '../RunStatusChip/RunStatusChip';
 import { formatDuration } from '../RunView/RunView';
+import { useRunChangeSignals } from '../../hooks/useRunChangeSignals';
+
+/** A table refreshed on signals reads its page again at most this often. */
+export const LIST_REFRESH_MIN_MS = 2000;
 
 /** A labelled select for one filter, with an "any" choice as the empty value. */
 function FilterSelect(props: {
@@ -61,7 +65,11 @@ export interface RunsTableProps {
   pageSize?: number;
 }
 
-/** Runs the user may see, newest first, with filters (action, status, mine) and cursor paging. */
+/**
+ * Runs the user may see, newest first, with filters (action, status, mine) and cursor paging.
+ * With Backstage signals installed, the page is read again when a run on it changes (at most
+ * every {@link LIST_REFRESH_MIN_MS}); without them it shows the runs as they were when loaded.
+ */
 export function RunsTable(props: RunsTableProps) {
   const { entityRef, refreshKey, onOpenRun, pageSize = 10 } = props;
   const api = useApi(selfServiceActionsApiRef);
@@ -71,6 +79,7 @@ export function RunsTable(props: RunsTableProps) {
   // cursors of the pages before the current one; the last entry is the current page's cursor
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
   const cursor = cursors[cursors.length - 1];
+  const [changes, setChanges] = useState(0);
 
   const actions = useAsync(() => api.listActions(entityRef ? { entityRef } : {}), [api, entityRef]);
   const page = useAsync(
@@ -83,9 +92,26 @@ export function RunsTable(props: RunsTableProps) {
         limit: pageSize,
         cursor,
       }),
-    [api, entityRef, actionId, status, mine, cursor, refreshKey, pageSize],
+    [api, entityRef, actionId, status, mine, cursor, refreshKey, pageSize, changes],
   );
   const resetPaging = () => setCursors([undefined]);
+
+  const shownRunIds = useRef(new Set<string>());
+  shownRunIds.current = new Set(page.value?.items.map(run => run.id));
+  const lastReload = useRef(0);
+  const plannedReload = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useRunChangeSignals(changed => {
+    if (plannedReload.current || !changed.some(change => shownRunIds.current.has(change.runId))) {
+      return;
+    }
+    const wait = Math.max(0, lastReload.current + LIST_REFRESH_MIN_MS - Date.now());
+    plannedReload.current = setTimeout(() => {
+      plannedReload.current = undefined;
+      lastReload.current = Date.now();
+      setChanges(count => count + 1);
+    }, wait);
+  });
+  useEffect(() => () => clearTimeout(plannedReload.current), []);
 
   return (
     <Box>
