@@ -116,7 +116,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         const actions = readActions(config, ajv);
         const actionsSettings = readActionsSettings(config);
         const settings = readRunSettings(config, actionsSettings.allowedHosts);
-        const store = await DatabaseRunStore.create({ database });
+        const store = await DatabaseRunStore.create({ database, logger });
         const actionsById = new Map(actions.map(action => [action.id, action]));
         permissionsRegistry.addResourceType({
           resourceRef: actionResourceRef,

@@ -19,6 +19,14 @@ export function createAjv(): Ajv {
     allowUnionTypes: true,
   });
   addFormats(ajv);
+  // RFC 3339 allows a leap second (23:59:60), JavaScript's Date does not: such a timestamp
+  // would become an invalid date and be stored as nothing. Valid only if Date can hold it.
+  const rfc3339 = ajv.formats['date-time'] as { validate(value: string): boolean; compare: unknown };
+  ajv.addFormat('date-time', {
+    type: 'string',
+    validate: (value: string) => rfc3339.validate(value) && !Number.isNaN(Date.parse(value)),
+    compare: rfc3339.compare as (a: string, b: string) => number | undefined,
+  });
   // Annotations that forms and this plugin use; they do not constrain values.
   ajv.addKeyword({ keyword: 'secret', schemaType: 'boolean' });
   ajv.addKeyword({ keyword: 'enumNames', schemaType: 'array' });

@@ -89,6 +89,36 @@ describe('Batcher', () => {
     expect(await Promise.all(results)).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('keeps a key out of a batch running alongside the one that holds it', async () => {
+    const batches: string[][] = [];
+    const releases: Array<() => void> = [];
+    const batcher = new Batcher<string, string>({
+      run: async items => {
+        batches.push(items);
+        await new Promise<void>(resolve => releases.push(resolve));
+        return items.map(item => ({ status: 'fulfilled' as const, value: item }));
+      },
+      key: item => item.split(':')[0],
+      maxBatchSize: 10,
+      maxConcurrentBatches: 2,
+    });
+    const turn = () => new Promise(resolve => setImmediate(resolve));
+    const results = [batcher.add('run-1:a')];
+    await turn();
+    results.push(batcher.add('run-1:b'), batcher.add('run-2:a'));
+    await turn();
+    // the second slot takes run-2 only; run-1 waits for the batch that holds it
+    expect(batches).toEqual([['run-1:a'], ['run-2:a']]);
+    releases.shift()!();
+    await turn();
+    await turn();
+    expect(batches).toEqual([['run-1:a'], ['run-2:a'], ['run-1:b']]);
+    releases.forEach(release => release());
+    await turn();
+    releases.forEach(release => release());
+    expect(await Promise.all(results)).toEqual(['run-1:a', 'run-1:b', 'run-2:a']);
+  });
+
   it('never puts two requests with the same key in one batch', async () => {
     const { batcher, batches } = recordingBatcher({ key: item => item.split(':')[0] });
     await Promise.all(['run-1:a', 'run-2:a', 'run-1:b', 'run-1:c'].map(item => batcher.add(item)));

@@ -4,8 +4,9 @@
  *
  * Requests gather while batches are running (at most `maxConcurrentBatches`), or for one turn
  * of the event loop when fewer are, so an idle backend adds no wait and a busy one sends bigger
- * batches. Requests with the same key never share a batch: each statement writes a run at most
- * once, and a later request for the run waits for another batch.
+ * batches. Requests with the same key never share a batch or run in two batches at once: a run
+ * is written by one statement at a time, and a later request for it waits for the next batch
+ * (in a batch running alongside, it would only lose the race and hold other runs' locks).
  */
 export class Batcher<Item, Result> {
   private queue: Array<{
@@ -15,6 +16,8 @@ export class Batcher<Item, Result> {
   }> = [];
   private running = 0;
   private scheduled = false;
+  /** Keys of the items in running batches: an item whose key is there waits for its batch. */
+  private readonly keysInFlight = new Set<string>();
 
   constructor(
     private readonly options: {
@@ -23,7 +26,7 @@ export class Batcher<Item, Result> {
        * fails only its own caller.
        */
       run: (items: Item[]) => Promise<PromiseSettledResult<Result>[]>;
-      /** Items with equal keys go in different batches. */
+      /** Items with equal keys go in batches that run one after the other. */
       key?: (item: Item) => string;
       maxBatchSize: number;
       /** Batches that may run at once (default 1). */
@@ -58,19 +61,29 @@ export class Batcher<Item, Result> {
     const { key, maxBatchSize } = this.options;
     const batch: typeof this.queue = [];
     const waiting: typeof this.queue = [];
-    const keys = new Set<string>();
+    const keys: string[] = [];
     for (const entry of this.queue) {
       const entryKey = key?.(entry.item);
-      if (batch.length >= maxBatchSize || (entryKey !== undefined && keys.has(entryKey))) {
+      if (batch.length >= maxBatchSize || (entryKey !== undefined && this.keysInFlight.has(entryKey))) {
         waiting.push(entry);
         continue;
       }
       if (entryKey !== undefined) {
-        keys.add(entryKey);
+        this.keysInFlight.add(entryKey);
+        keys.push(entryKey);
       }
       batch.push(entry);
     }
     this.queue = waiting;
+    if (batch.length === 0) {
+      // everything waiting is for keys in flight: the batch that holds them schedules the next
+      this.running--;
+      return;
+    }
+    if (this.queue.length > 0) {
+      // a full batch left some behind: they may go in another batch now, if one may run
+      this.schedule();
+    }
     try {
       const results = await this.options.run(batch.map(entry => entry.item));
       batch.forEach((entry, index) => {
@@ -85,6 +98,7 @@ export class Batcher<Item, Result> {
       batch.forEach(entry => entry.reject(error));
     } finally {
       this.running--;
+      keys.forEach(done => this.keysInFlight.delete(done));
       if (this.queue.length > 0) {
         this.schedule();
       }

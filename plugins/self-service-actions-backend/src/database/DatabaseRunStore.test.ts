@@ -175,16 +175,23 @@ describe.each(databases.eachSupportedId())('DatabaseRunStore on %p', databaseId 
       completedAt: started,
       logs: [title],
     });
+    // The last message has a lone surrogate, which must not fail the batch it is in.
+    const message = (i: number) => (i === runs.length - 1 ? `run ${i} \ud800` : `run ${i}`);
     const results = await Promise.allSettled([
       ...runs.map((run, i) =>
-        store.updateRun(run.id, () => ({ run: { message: `run ${i}` }, steps: [step(`build ${i}`)] })),
+        store.updateRun(run.id, () => ({ run: { message: message(i) }, steps: [step(`build ${i}`)] })),
       ),
       ...runs.map(run => store.setDispatchStatus(run.id, 'delivered')),
     ]);
     expect(results.map(result => result.status)).toEqual(Array(12).fill('fulfilled'));
     for (const [i, run] of runs.entries()) {
       const read = await store.getRun(run.id);
-      expect(read).toMatchObject({ message: `run ${i}`, dispatchStatus: 'delivered' });
+      expect(read).toMatchObject({ dispatchStatus: 'delivered' });
+      // PostgreSQL gets U+FFFD, in a batch as in a single statement. (SQLite stores what its
+      // driver makes of it; reports never bring one: RunService writes U+FFFD on parsing.)
+      if (databaseId === 'POSTGRES_16' || i < runs.length - 1) {
+        expect(read!.message).toBe(message(i).replace('\ud800', '\ufffd'));
+      }
       expect(read!.steps).toEqual([step(`build ${i}`)]);
     }
   });

@@ -1,5 +1,6 @@
 import {
   DatabaseService,
+  LoggerService,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { InputError, NotFoundError } from '@backstage/errors';
@@ -68,10 +69,12 @@ const POSTGRES_COMPARE_AND_SET = `with updated as (
  * PostgreSQL: locks, in id order, the runs of a batched statement's `input` (with a condition
  * on them). Two statements that lock several runs in different orders could deadlock (and
  * PostgreSQL would then abort one after a second); locking in one order, before writing, cannot.
+ * NO KEY UPDATE, the lock an update of non-key columns takes anyway: unlike FOR UPDATE it does
+ * not wait for a token being inserted for the run (whose foreign key check holds KEY SHARE).
  */
 const lockInIdOrder = (condition: string) => `locked as materialized (
     select runs.id from runs join input i on i.id = runs.id ${condition}
-    order by runs.id for update of runs
+    order by runs.id for no key update of runs
   )`;
 
 /**
@@ -153,6 +156,9 @@ const MAX_CONCURRENT_BATCHES = 2;
 type RunTarget = { id: string } | { tokenHash: string };
 
 type InsertedRun = Pick<DbRunRow, (typeof INSERTED_RUN_COLUMNS)[number]>;
+
+/** What became of a run's webhook. */
+type DispatchOutcome = { id: string; dispatchStatus: DispatchStatus };
 
 /** A run to store, with the hash of its first report token. */
 type RunInsert = { row: InsertedRun; tokenHash: string };
@@ -260,6 +266,18 @@ function toRecord(row: DbRunRowWithSteps): RunRecord {
   };
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * JSON for a batched statement's input. A lone UTF-16 surrogate (possible in any JS string)
+ * is written as U+FFFD, as pg writes it in a single statement's parameters; as a JSON escape
+ * PostgreSQL would refuse it and fail the whole batch.
+ */
+function toJsonInput(value: unknown): string {
+  return JSON.stringify(value, (_key, item) =>
+    typeof item === 'string' ? item.replace(LONE_SURROGATE, '\ufffd') : item,
+  );
+}
 /** A compare-and-set as one element of POSTGRES_COMPARE_AND_SET_MANY's input. */
 function compareAndSetInput({ next, revision, rows }: CompareAndSet) {
   return {
@@ -333,13 +351,15 @@ export class DatabaseRunStore implements RunStore {
   static async create(options: {
     database: DatabaseService;
     skipMigrations?: boolean;
+    /** Hears of batched statements that failed (see oneByOne). */
+    logger?: LoggerService;
   }): Promise<DatabaseRunStore> {
     const { database } = options;
     const client = await database.getClient();
     if (!options.skipMigrations && !database.migrations?.skip) {
       await client.migrate.latest({ directory: migrationsDir });
     }
-    return new DatabaseRunStore(client);
+    return new DatabaseRunStore(client, options.logger);
   }
 
   private readonly isPostgres: boolean;
@@ -350,9 +370,12 @@ export class DatabaseRunStore implements RunStore {
   /** PostgreSQL: new runs, one statement per batch. */
   private readonly inserts: Batcher<RunInsert, void>;
   /** PostgreSQL: webhook outcomes, one statement per batch. */
-  private readonly dispatchOutcomes: Batcher<{ id: string; dispatchStatus: DispatchStatus }, DbRunRowWithSteps | undefined>;
+  private readonly dispatchOutcomes: Batcher<DispatchOutcome, DbRunRowWithSteps | undefined>;
 
-  private constructor(private readonly db: Knex) {
+  private constructor(
+    private readonly db: Knex,
+    private readonly logger?: LoggerService,
+  ) {
     this.isPostgres = db.client.config.client === 'pg';
     const batching = { maxBatchSize: MAX_BATCH_SIZE, maxConcurrentBatches: MAX_CONCURRENT_BATCHES };
     this.reads = new Batcher({ run: targets => this.readMany(targets), ...batching });
@@ -382,11 +405,11 @@ export class DatabaseRunStore implements RunStore {
       }));
       try {
         await this.db
-          .raw(POSTGRES_INSERT_MANY, [JSON.stringify(inserts.map(({ row }) => row)), JSON.stringify(tokens)])
+          .raw(POSTGRES_INSERT_MANY, [toJsonInput(inserts.map(({ row }) => row)), toJsonInput(tokens)])
           .options({ name: 'ssa_insert_runs' });
         return inserts.map(() => ({ status: 'fulfilled', value: undefined }));
-      } catch {
-        // fall through to one statement per run
+      } catch (error) {
+        return this.oneByOne('insert', error, inserts, insert => this.insertOne(insert));
       }
     }
     return Promise.allSettled(inserts.map(insert => this.insertOne(insert)));
@@ -405,26 +428,69 @@ export class DatabaseRunStore implements RunStore {
       .options({ name: 'ssa_insert_run' });
   }
 
-  /** PostgreSQL: one statement records the webhook outcome of many runs. */
+  /**
+   * PostgreSQL: one statement records the webhook outcome of many runs. If it fails, each is
+   * recorded alone: an outcome left unrecorded would have the webhook sent again.
+   */
   private async setDispatchStatusMany(
-    outcomes: Array<{ id: string; dispatchStatus: DispatchStatus }>,
+    outcomes: DispatchOutcome[],
   ): Promise<PromiseSettledResult<DbRunRowWithSteps | undefined>[]> {
-    const result = await this.db
-      .raw(POSTGRES_SET_DISPATCH_STATUS_MANY, [
-        JSON.stringify(outcomes.map(({ id, dispatchStatus }) => ({ id, dispatch_status: dispatchStatus }))),
-      ])
-      .options({ name: 'ssa_set_dispatch_status_many' });
+    let result;
+    try {
+      result = await this.db
+        .raw(POSTGRES_SET_DISPATCH_STATUS_MANY, [
+          JSON.stringify(outcomes.map(({ id, dispatchStatus }) => ({ id, dispatch_status: dispatchStatus }))),
+        ])
+        .options({ name: 'ssa_set_dispatch_status_many' });
+    } catch (error) {
+      return this.oneByOne('webhook outcome', error, outcomes, outcome => this.setDispatchStatusOne(outcome));
+    }
     const byId = new Map((result.rows as DbRunRowWithSteps[]).map(row => [row.id, row]));
     return outcomes.map(({ id }) => ({ status: 'fulfilled', value: byId.get(id) }));
+  }
+
+  private async setDispatchStatusOne({ id, dispatchStatus }: DispatchOutcome): Promise<DbRunRowWithSteps | undefined> {
+    const result = await this.db
+      .raw(
+        `update runs set dispatch_status = ?, revision = revision + 1 where id = ?
+         returning runs.*, ${POSTGRES_STEPS_JSON}`,
+        [dispatchStatus, id],
+      )
+      .options({ name: 'ssa_set_dispatch_status' });
+    return result.rows[0];
+  }
+
+  /**
+   * After a batched statement failed: each request alone, so that a request the database
+   * refuses fails only itself. Logged, as a batch that keeps failing costs a statement per
+   * request.
+   */
+  private oneByOne<Item, Result>(
+    kind: string,
+    error: unknown,
+    items: Item[],
+    runOne: (item: Item) => Promise<Result>,
+  ): Promise<PromiseSettledResult<Result>[]> {
+    this.logger?.warn(
+      `A batched ${kind} statement of ${items.length} request(s) failed, trying each alone: ${
+        (error as Error)?.message ?? error
+      }`,
+    );
+    return Promise.allSettled(items.map(runOne));
   }
 
   /** PostgreSQL: one statement reads the runs of many readers (see Batcher). */
   private async readMany(targets: RunTarget[]): Promise<PromiseSettledResult<DbRunRowWithSteps | undefined>[]> {
     const ids = targets.flatMap(target => ('id' in target ? [target.id] : []));
     const tokenHashes = targets.flatMap(target => ('tokenHash' in target ? [target.tokenHash] : []));
-    const result = await this.db
-      .raw(POSTGRES_READ_MANY, [ids, tokenHashes])
-      .options({ name: 'ssa_read_runs' });
+    let result;
+    try {
+      result = await this.db
+        .raw(POSTGRES_READ_MANY, [ids, tokenHashes])
+        .options({ name: 'ssa_read_runs' });
+    } catch (error) {
+      return this.oneByOne('read', error, targets, target => this.readOne(this.db, target));
+    }
     const byId = new Map<string, DbRunRowWithSteps>();
     const byToken = new Map<string, DbRunRowWithSteps>();
     for (const row of result.rows as Array<DbRunRowWithSteps & { read_by_token: string | null }>) {
@@ -448,12 +514,12 @@ export class DatabaseRunStore implements RunStore {
     if (writes.length > 1) {
       try {
         const result = await this.db
-          .raw(POSTGRES_COMPARE_AND_SET_MANY, [JSON.stringify(writes.map(compareAndSetInput))])
+          .raw(POSTGRES_COMPARE_AND_SET_MANY, [toJsonInput(writes.map(compareAndSetInput))])
           .options({ name: 'ssa_compare_and_set_many' });
         const written = new Set((result.rows as Array<{ id: string }>).map(row => row.id));
         return writes.map(write => ({ status: 'fulfilled', value: written.has(write.next.id) }));
-      } catch {
-        // fall through to one statement per write
+      } catch (error) {
+        return this.oneByOne('compare-and-set', error, writes, write => this.compareAndSetOne(write));
       }
     }
     return Promise.allSettled(writes.map(write => this.compareAndSetOne(write)));
@@ -483,10 +549,20 @@ export class DatabaseRunStore implements RunStore {
     db: Knex | Knex.Transaction,
     target: RunTarget,
   ): Promise<{ record: RunRecord; revision: number } | undefined> {
-    if (this.isPostgres && db === this.db) {
-      const row = await this.reads.add(target);
-      return row ? { record: toRecord(row), revision: Number(row.revision) } : undefined;
+    if ('id' in target && target.id.includes('\0')) {
+      // PostgreSQL cannot hold NUL in text, so no run has such an id (and it would fail the
+      // statement rather than find nothing).
+      return undefined;
     }
+    const row =
+      this.isPostgres && db === this.db ? await this.reads.add(target) : await this.readOne(db, target);
+    return row ? { record: toRecord(row), revision: Number(row.revision) } : undefined;
+  }
+
+  private async readOne(
+    db: Knex | Knex.Transaction,
+    target: RunTarget,
+  ): Promise<DbRunRowWithSteps | undefined> {
     // Plain SQL: this runs for every report, and building it with the query builder each time
     // costs more than the statement itself.
     const steps = this.isPostgres ? POSTGRES_STEPS_JSON : SQLITE_STEPS_JSON;
@@ -502,8 +578,7 @@ export class DatabaseRunStore implements RunStore {
       query.options({ name: `ssa_read_run_by_${'id' in target ? 'id' : 'token'}` });
     }
     const result = await query;
-    const row: DbRunRowWithSteps | undefined = (this.isPostgres ? result.rows : result)[0];
-    return row ? { record: toRecord(row), revision: Number(row.revision) } : undefined;
+    return (this.isPostgres ? result.rows : result)[0];
   }
 
   async insertRun(run: Omit<RunRecord, 'steps'>, tokenHash: string): Promise<void> {

@@ -97,6 +97,20 @@ function firstBytes(text: string, bytes: number): string {
   return Buffer.from(text, 'utf8').subarray(0, bytes).toString('utf8');
 }
 
+/** Characters a report may send that PostgreSQL text cannot hold: NUL and lone surrogates. */
+const UNSTORABLE = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Parses a status report, writing U+FFFD for characters no database text column can hold, so
+ * that a stray byte in a log line or message is stored as such instead of failing the report
+ * (SQLite and PostgreSQL alike).
+ */
+function parseReportJson(text: string): unknown {
+  return JSON.parse(text, (_key, value) =>
+    typeof value === 'string' ? value.replace(UNSTORABLE, '\ufffd') : value,
+  );
+}
+
 /**
  * The run lifecycle: who may do what, creating and dispatching runs, status reports,
  * cancel, re-run and expiry. The router and the scheduled sweep both call it.
@@ -495,7 +509,7 @@ export class RunService {
 
   private parseReport(body: string): StatusReport | undefined {
     try {
-      const parsed = JSON.parse(body);
+      const parsed = parseReportJson(body);
       return this.validateReport(parsed) ? (parsed as StatusReport) : undefined;
     } catch {
       return undefined;
@@ -626,7 +640,7 @@ export class RunService {
     const judgeBody = () => {
       if (!judged) {
         try {
-          const parsed = JSON.parse(rawBody);
+          const parsed = parseReportJson(rawBody);
           judged = this.validateReport(parsed)
             ? { report: parsed as StatusReport }
             : { error: inputErrorWithFields('Invalid report', toFieldErrors(this.validateReport.errors)) };

@@ -480,6 +480,35 @@ describe.each(databases.eachSupportedId())('router on %p', databaseId => {
       expect(final.body.error.name).toBe('ConflictError');
     });
 
+    it('refuses a timestamp JavaScript cannot hold (a leap second) and changes nothing', async () => {
+      const run = (await createRun('allowed', 'restart-service')).body;
+      const res = await report(tokenOf(), {
+        status: 'inprogress',
+        startedAt: '2026-06-30T23:59:60Z',
+        message: 'leap',
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error.name).toBe('InputError');
+      const read = await request(server).get(api(`/runs/${run.id}`)).set(as('allowed'));
+      expect(read.body.message).not.toBe('leap');
+    });
+
+    it('stores characters no text column can hold (NUL, a lone surrogate) as U+FFFD', async () => {
+      const run = (await createRun('allowed', 'restart-service')).body;
+      // A reporter that writes raw bytes; JSON allows both escapes.
+      const body = `{"status":"inprogress","startedAt":"${started}","message":"a\\u0000b\\ud800c",
+        "steps":[{"title":"t\\udc00","status":"inprogress","startedAt":"${started}","logs":["x\\u0000"]}]}`;
+      const res = await request(server)
+        .post(api('/report'))
+        .set('x-report-token', tokenOf())
+        .set('content-type', 'application/json')
+        .send(body);
+      expect(res.status).toBe(200);
+      const read = (await request(server).get(api(`/runs/${run.id}`)).set(as('allowed'))).body;
+      expect(read.message).toBe('a\ufffdb\ufffdc');
+      expect(read.steps).toEqual([expect.objectContaining({ title: 't\ufffd', logs: ['x\ufffd'] })]);
+    });
+
     it('answers 413 to an oversized report before looking at the token', async () => {
       const res = await report('whatever', { status: 'inprogress', startedAt: started, message: 'x'.repeat(70 * 1024) });
       expect(res.status).toBe(413);
@@ -661,6 +690,17 @@ describe.each(databases.eachSupportedId())('router on %p', databaseId => {
   });
 
   describe('runs', () => {
+    it('answers 404 for a run id no database can hold, without failing the reads beside it', async () => {
+      const run = (await createRun('allowed', 'restart-service')).body;
+      const [nul, cancelNul, ...reads] = await Promise.all([
+        request(server).get(api('/runs/%00')).set(as('allowed')),
+        request(server).post(api('/runs/a%00b/cancel')).set(as('allowed')),
+        ...Array.from({ length: 5 }, () => request(server).get(api(`/runs/${run.id}`)).set(as('allowed'))),
+      ]);
+      expect([nul.status, cancelNul.status]).toEqual([404, 404]);
+      expect(reads.map(read => read.status)).toEqual(Array(5).fill(200));
+    });
+
     it('shows each person the runs they may see', async () => {
       await knex('run_steps').delete();
       await knex('run_tokens').delete();
