@@ -25,6 +25,25 @@ describe('Batcher', () => {
     return { batcher, batches, holdBatches: () => (hold = true), release: () => release() };
   }
 
+  /** A batcher running two batches at once, each until the test releases it. */
+  function twoAtATime(key?: (item: string) => string) {
+    const batches: string[][] = [];
+    const releases: Array<() => void> = [];
+    const batcher = new Batcher<string, string>({
+      run: async items => {
+        batches.push(items);
+        await new Promise<void>(resolve => releases.push(resolve));
+        return items.map(item => ({ status: 'fulfilled' as const, value: item }));
+      },
+      key,
+      maxBatchSize: 10,
+      maxConcurrentBatches: 2,
+    });
+    return { batcher, batches, releases };
+  }
+
+  const turn = () => new Promise(resolve => setImmediate(resolve));
+
   it('runs the requests of one turn as one batch and answers each its own result', async () => {
     const { batcher, batches } = recordingBatcher();
     const results = await Promise.all(['a', 'b', 'c'].map(item => batcher.add(item)));
@@ -60,18 +79,7 @@ describe('Batcher', () => {
   });
 
   it('runs up to maxConcurrentBatches batches at once', async () => {
-    const batches: string[][] = [];
-    const releases: Array<() => void> = [];
-    const batcher = new Batcher<string, string>({
-      run: async items => {
-        batches.push(items);
-        await new Promise<void>(resolve => releases.push(resolve));
-        return items.map(item => ({ status: 'fulfilled' as const, value: item }));
-      },
-      maxBatchSize: 10,
-      maxConcurrentBatches: 2,
-    });
-    const turn = () => new Promise(resolve => setImmediate(resolve));
+    const { batcher, batches, releases } = twoAtATime();
     const results = [batcher.add('a')];
     await turn();
     results.push(batcher.add('b'));
@@ -90,19 +98,7 @@ describe('Batcher', () => {
   });
 
   it('keeps a key out of a batch running alongside the one that holds it', async () => {
-    const batches: string[][] = [];
-    const releases: Array<() => void> = [];
-    const batcher = new Batcher<string, string>({
-      run: async items => {
-        batches.push(items);
-        await new Promise<void>(resolve => releases.push(resolve));
-        return items.map(item => ({ status: 'fulfilled' as const, value: item }));
-      },
-      key: item => item.split(':')[0],
-      maxBatchSize: 10,
-      maxConcurrentBatches: 2,
-    });
-    const turn = () => new Promise(resolve => setImmediate(resolve));
+    const { batcher, batches, releases } = twoAtATime(item => item.split(':')[0]);
     const results = [batcher.add('run-1:a')];
     await turn();
     results.push(batcher.add('run-1:b'), batcher.add('run-2:a'));

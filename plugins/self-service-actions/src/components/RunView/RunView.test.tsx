@@ -7,6 +7,7 @@ import { signalApiRef } from '@backstage/plugin-signals-react';
 import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
 import { Run } from '@internal/plugin-self-service-actions-common';
 import { aRun, fakeApi } from '../testing/fakeApi';
+import { fakeSignalApi } from '../testing/fakeSignalApi';
 import { RunView } from './RunView';
 import { LIVE_REFRESH_MS, SIGNALS_SAFETY_REFRESH_MS } from './useLiveRun';
 
@@ -74,16 +75,10 @@ describe('RunView', () => {
 
   it('polls until signals arrive, then refreshes on a signal for the run', async () => {
     jest.useFakeTimers({ advanceTimers: true });
-    const subscribers: Array<(message: any) => void> = [];
-    const signalApi = {
-      subscribe: (_channel: string, onMessage: (message: any) => void) => {
-        subscribers.push(onMessage);
-        return { unsubscribe: () => {} };
-      },
-    };
+    const signals = fakeSignalApi();
     const getRun = jest.fn().mockResolvedValue(aRun());
     await renderInTestApp(
-      <TestApiProvider apis={[[selfServiceActionsApiRef, fakeApi({ getRun })], [signalApiRef, signalApi]]}>
+      <TestApiProvider apis={[[selfServiceActionsApiRef, fakeApi({ getRun })], [signalApiRef, signals.api]]}>
         <RunView runId="run-1" />
       </TestApiProvider>,
       { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
@@ -92,7 +87,7 @@ describe('RunView', () => {
     // Until a signal shows that they arrive, the page polls.
     await act(() => jest.advanceTimersByTimeAsync(LIVE_REFRESH_MS));
     expect(getRun).toHaveBeenCalledTimes(2);
-    act(() => subscribers.forEach(s => s({ runs: [{ runId: 'another-run', status: 'complete' }] })));
+    act(() => signals.send({ runs: [{ runId: 'another-run', status: 'complete' }] }));
     expect(getRun).toHaveBeenCalledTimes(2);
     // Then, after the refresh already planned, it waits for signals, with a slow safety refresh.
     await act(() => jest.advanceTimersByTimeAsync(LIVE_REFRESH_MS));
@@ -103,12 +98,10 @@ describe('RunView', () => {
     expect(getRun).toHaveBeenCalledTimes(4);
     getRun.mockResolvedValue(aRun({ status: 'complete', canCancel: false }));
     // Two signals at once (the user is in two audiences): the one naming this run still counts.
-    act(() =>
-      subscribers.forEach(s => {
-        s({ runs: [{ runId: 'another-run', status: 'complete' }, { runId: 'run-1', status: 'complete' }] });
-        s({ runs: [{ runId: 'a-third-run', status: 'inprogress' }] });
-      }),
-    );
+    act(() => {
+      signals.send({ runs: [{ runId: 'another-run', status: 'complete' }, { runId: 'run-1', status: 'complete' }] });
+      signals.send({ runs: [{ runId: 'a-third-run', status: 'inprogress' }] });
+    });
     expect(await screen.findByText('Complete')).toBeInTheDocument();
     expect(getRun).toHaveBeenCalledTimes(5);
   });

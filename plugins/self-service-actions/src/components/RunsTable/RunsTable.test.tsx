@@ -5,6 +5,7 @@ import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { signalApiRef } from '@backstage/plugin-signals-react';
 import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
 import { aRun, fakeApi } from '../testing/fakeApi';
+import { fakeSignalApi } from '../testing/fakeSignalApi';
 import { LIST_REFRESH_MIN_MS, RunsTable } from './RunsTable';
 
 describe('RunsTable', () => {
@@ -14,18 +15,12 @@ describe('RunsTable', () => {
 
   it('reads its page again when a signal names a run on it, at most every LIST_REFRESH_MIN_MS', async () => {
     jest.useFakeTimers({ advanceTimers: true });
-    const subscribers: Array<(message: any) => void> = [];
-    const signalApi = {
-      subscribe: (_channel: string, onMessage: (message: any) => void) => {
-        subscribers.push(onMessage);
-        return { unsubscribe: () => {} };
-      },
-    };
+    const signals = fakeSignalApi();
     const signal = (...runIds: string[]) =>
-      act(() => subscribers.forEach(s => s({ runs: runIds.map(runId => ({ runId, status: 'complete' })) })));
+      act(() => signals.send({ runs: runIds.map(runId => ({ runId, status: 'complete' as const })) }));
     const listRuns = jest.fn().mockResolvedValue({ items: [aRun()] });
     await renderInTestApp(
-      <TestApiProvider apis={[[selfServiceActionsApiRef, fakeApi({ listRuns })], [signalApiRef, signalApi]]}>
+      <TestApiProvider apis={[[selfServiceActionsApiRef, fakeApi({ listRuns })], [signalApiRef, signals.api]]}>
         <RunsTable entityRef="component:default/payments" onOpenRun={() => {}} />
       </TestApiProvider>,
       { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
