@@ -325,12 +325,12 @@ async function database() {
       // sweeps): when the first stale run was terminated, and when none was left.
       const probe = async sql => (await db.query(`SELECT exists(${sql}) AS found`)).rows[0].found;
       let lastUntouched = stored;
-      let firstTerminated;
+      let sweepStarted = false;
       for (;;) {
         const polled = Date.now();
-        if (firstTerminated === undefined) {
-          if (await probe("SELECT 1 FROM runs WHERE status = 'terminated'")) firstTerminated = polled;
-          else lastUntouched = polled;
+        if (!sweepStarted) {
+          sweepStarted = await probe("SELECT 1 FROM runs WHERE status = 'terminated'");
+          if (!sweepStarted) lastUntouched = polled;
         }
         if (!(await probe("SELECT 1 FROM runs WHERE status = 'inprogress' AND expires_at < now()"))) break;
         if (polled - stored > 600_000) throw new Error('the sweep did not end');

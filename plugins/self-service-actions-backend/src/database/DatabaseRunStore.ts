@@ -44,28 +44,6 @@ const SQLITE_STEPS_JSON = `coalesce((select json_group_array(json_object('title'
   order by s.position) from run_steps s where s.run_id = runs.id), '[]') as steps_json`;
 
 /**
- * PostgreSQL: writes a run's new state only if its revision is still the one it was decided
- * on (bumping it), and upserts the steps only if that update matched, in one statement.
- * Answers matched = 1 when written, 0 when the run moved on meanwhile.
- */
-const POSTGRES_COMPARE_AND_SET = `with updated as (
-    update runs set status = ?, message = ?, error = ?, links = ?, started_at = ?,
-      completed_at = ?, updated_at = ?, expires_at = ?, last_report_at = ?, dispatch_status = ?,
-      revision = revision + 1
-    where id = ? and revision = ?
-    returning id
-  ),
-  upserted as (
-    insert into run_steps (run_id, title, position, status, started_at, completed_at, logs)
-    select updated.id, s.title, s.position, s.status, s.started_at, s.completed_at, s.logs
-    from updated, json_to_recordset(?::json) as s(title text, position integer, status text,
-      started_at timestamptz, completed_at timestamptz, logs text)
-    on conflict (run_id, title) do update set status = excluded.status,
-      started_at = excluded.started_at, completed_at = excluded.completed_at, logs = excluded.logs
-  )
-  select count(*)::integer as matched from updated`;
-
-/**
  * PostgreSQL: locks, in id order, the runs of a batched statement's `input` (with a condition
  * on them). Two statements that lock several runs in different orders could deadlock (and
  * PostgreSQL would then abort one after a second); locking in one order, before writing, cannot.
@@ -78,8 +56,10 @@ const lockInIdOrder = (condition: string) => `locked as materialized (
   )`;
 
 /**
- * PostgreSQL: the compare-and-set above for many runs at once (one write per run: see
- * Batcher). Answers the ids of the runs written; the others moved on meanwhile.
+ * PostgreSQL: writes runs' new states, each only if the run's revision is still the one it was
+ * decided on (bumping it), and upserts a run's steps only if its update matched: a
+ * compare-and-set for many runs in one statement (one write per run: see Batcher). Answers
+ * the ids of the runs written; the others moved on meanwhile.
  */
 const POSTGRES_COMPARE_AND_SET_MANY = `with input as (
     select * from json_to_recordset(?::json) as i(id text, revision integer, status text,
@@ -351,7 +331,7 @@ export class DatabaseRunStore implements RunStore {
   static async create(options: {
     database: DatabaseService;
     skipMigrations?: boolean;
-    /** Hears of batched statements that failed (see oneByOne). */
+    /** Hears of batched statements that failed (see eachAloneIfRefused). */
     logger?: LoggerService;
   }): Promise<DatabaseRunStore> {
     const { database } = options;
@@ -393,155 +373,93 @@ export class DatabaseRunStore implements RunStore {
   }
 
   /**
-   * PostgreSQL: one statement stores many runs with their tokens. If it fails, each run is
-   * stored alone, so that one bad run fails only its own request.
+   * PostgreSQL: runs a batched statement for all its requests; if it fails, runs it for each
+   * request alone, so that a request the database refuses fails only itself. Logged, as a
+   * batch that keeps failing costs a statement per request.
    */
-  private async insertMany(inserts: RunInsert[]): Promise<PromiseSettledResult<void>[]> {
-    if (inserts.length > 1) {
-      const tokens = inserts.map(({ row, tokenHash }) => ({
+  private async eachAloneIfRefused<Item, Result>(
+    kind: string,
+    items: Item[],
+    runBatch: (items: Item[]) => Promise<Result[]>,
+  ): Promise<PromiseSettledResult<Result>[]> {
+    try {
+      return (await runBatch(items)).map(value => ({ status: 'fulfilled', value }));
+    } catch (error) {
+      if (items.length === 1) {
+        return [{ status: 'rejected', reason: error }];
+      }
+      this.logger?.warn(
+        `A batched ${kind} statement of ${items.length} requests failed, trying each alone: ${
+          (error as Error)?.message ?? error
+        }`,
+      );
+      return Promise.allSettled(items.map(async item => (await runBatch([item]))[0]));
+    }
+  }
+
+  /** PostgreSQL: stores runs with their tokens, in one statement (see Batcher). */
+  private insertMany(inserts: RunInsert[]): Promise<PromiseSettledResult<void>[]> {
+    return this.eachAloneIfRefused('insert', inserts, async batch => {
+      const tokens = batch.map(({ row, tokenHash }) => ({
         token_hash: tokenHash,
         run_id: row.id,
         created_at: row.created_at,
       }));
-      try {
-        await this.db
-          .raw(POSTGRES_INSERT_MANY, [toJsonInput(inserts.map(({ row }) => row)), toJsonInput(tokens)])
-          .options({ name: 'ssa_insert_runs' });
-        return inserts.map(() => ({ status: 'fulfilled', value: undefined }));
-      } catch (error) {
-        return this.oneByOne('insert', error, inserts, insert => this.insertOne(insert));
-      }
-    }
-    return Promise.allSettled(inserts.map(insert => this.insertOne(insert)));
-  }
-
-  private async insertOne({ row, tokenHash }: RunInsert): Promise<void> {
-    // The run and its token in one named statement: atomic without a transaction's round
-    // trips, parsed once per connection.
-    await this.db
-      .raw(
-        `with inserted as (insert into runs (${INSERTED_RUN_COLUMNS.join(', ')})
-           values (${INSERTED_RUN_COLUMNS.map(() => '?').join(', ')}) returning id)
-         insert into run_tokens (token_hash, run_id, created_at) select ?, id, ? from inserted`,
-        [...INSERTED_RUN_COLUMNS.map(column => row[column]), tokenHash, row.created_at],
-      )
-      .options({ name: 'ssa_insert_run' });
+      await this.db
+        .raw(POSTGRES_INSERT_MANY, [toJsonInput(batch.map(({ row }) => row)), toJsonInput(tokens)])
+        .options({ name: 'ssa_insert_runs' });
+      return batch.map(() => undefined);
+    });
   }
 
   /**
-   * PostgreSQL: one statement records the webhook outcome of many runs. If it fails, each is
-   * recorded alone: an outcome left unrecorded would have the webhook sent again.
+   * PostgreSQL: records webhook outcomes, in one statement. An outcome left unrecorded would
+   * have the webhook sent again, hence the retry of each alone.
    */
-  private async setDispatchStatusMany(
+  private setDispatchStatusMany(
     outcomes: DispatchOutcome[],
   ): Promise<PromiseSettledResult<DbRunRowWithSteps | undefined>[]> {
-    let result;
-    try {
-      result = await this.db
+    return this.eachAloneIfRefused('webhook outcome', outcomes, async batch => {
+      const result = await this.db
         .raw(POSTGRES_SET_DISPATCH_STATUS_MANY, [
-          JSON.stringify(outcomes.map(({ id, dispatchStatus }) => ({ id, dispatch_status: dispatchStatus }))),
+          JSON.stringify(batch.map(({ id, dispatchStatus }) => ({ id, dispatch_status: dispatchStatus }))),
         ])
         .options({ name: 'ssa_set_dispatch_status_many' });
-    } catch (error) {
-      return this.oneByOne('webhook outcome', error, outcomes, outcome => this.setDispatchStatusOne(outcome));
-    }
-    const byId = new Map((result.rows as DbRunRowWithSteps[]).map(row => [row.id, row]));
-    return outcomes.map(({ id }) => ({ status: 'fulfilled', value: byId.get(id) }));
+      const byId = new Map((result.rows as DbRunRowWithSteps[]).map(row => [row.id, row]));
+      return batch.map(({ id }) => byId.get(id));
+    });
   }
 
-  private async setDispatchStatusOne({ id, dispatchStatus }: DispatchOutcome): Promise<DbRunRowWithSteps | undefined> {
-    const result = await this.db
-      .raw(
-        `update runs set dispatch_status = ?, revision = revision + 1 where id = ?
-         returning runs.*, ${POSTGRES_STEPS_JSON}`,
-        [dispatchStatus, id],
-      )
-      .options({ name: 'ssa_set_dispatch_status' });
-    return result.rows[0];
-  }
-
-  /**
-   * After a batched statement failed: each request alone, so that a request the database
-   * refuses fails only itself. Logged, as a batch that keeps failing costs a statement per
-   * request.
-   */
-  private oneByOne<Item, Result>(
-    kind: string,
-    error: unknown,
-    items: Item[],
-    runOne: (item: Item) => Promise<Result>,
-  ): Promise<PromiseSettledResult<Result>[]> {
-    this.logger?.warn(
-      `A batched ${kind} statement of ${items.length} request(s) failed, trying each alone: ${
-        (error as Error)?.message ?? error
-      }`,
-    );
-    return Promise.allSettled(items.map(runOne));
-  }
-
-  /** PostgreSQL: one statement reads the runs of many readers (see Batcher). */
-  private async readMany(targets: RunTarget[]): Promise<PromiseSettledResult<DbRunRowWithSteps | undefined>[]> {
-    const ids = targets.flatMap(target => ('id' in target ? [target.id] : []));
-    const tokenHashes = targets.flatMap(target => ('tokenHash' in target ? [target.tokenHash] : []));
-    let result;
-    try {
-      result = await this.db
+  /** PostgreSQL: reads the runs of many readers, in one statement. */
+  private readMany(targets: RunTarget[]): Promise<PromiseSettledResult<DbRunRowWithSteps | undefined>[]> {
+    return this.eachAloneIfRefused('read', targets, async batch => {
+      const ids = batch.flatMap(target => ('id' in target ? [target.id] : []));
+      const tokenHashes = batch.flatMap(target => ('tokenHash' in target ? [target.tokenHash] : []));
+      const result = await this.db
         .raw(POSTGRES_READ_MANY, [ids, tokenHashes])
         .options({ name: 'ssa_read_runs' });
-    } catch (error) {
-      return this.oneByOne('read', error, targets, target => this.readOne(this.db, target));
-    }
-    const byId = new Map<string, DbRunRowWithSteps>();
-    const byToken = new Map<string, DbRunRowWithSteps>();
-    for (const row of result.rows as Array<DbRunRowWithSteps & { read_by_token: string | null }>) {
-      if (row.read_by_token === null) {
-        byId.set(row.id, row);
-      } else {
-        byToken.set(row.read_by_token, row);
+      const byId = new Map<string, DbRunRowWithSteps>();
+      const byToken = new Map<string, DbRunRowWithSteps>();
+      for (const row of result.rows as Array<DbRunRowWithSteps & { read_by_token: string | null }>) {
+        if (row.read_by_token === null) {
+          byId.set(row.id, row);
+        } else {
+          byToken.set(row.read_by_token, row);
+        }
       }
-    }
-    return targets.map(target => ({
-      status: 'fulfilled',
-      value: 'id' in target ? byId.get(target.id) : byToken.get(target.tokenHash),
-    }));
+      return batch.map(target => ('id' in target ? byId.get(target.id) : byToken.get(target.tokenHash)));
+    });
   }
 
-  /**
-   * PostgreSQL: one statement writes the reports of many runs. If it fails, each write is
-   * tried alone, so that one bad write fails only its own report.
-   */
-  private async compareAndSetMany(writes: CompareAndSet[]): Promise<PromiseSettledResult<boolean>[]> {
-    if (writes.length > 1) {
-      try {
-        const result = await this.db
-          .raw(POSTGRES_COMPARE_AND_SET_MANY, [toJsonInput(writes.map(compareAndSetInput))])
-          .options({ name: 'ssa_compare_and_set_many' });
-        const written = new Set((result.rows as Array<{ id: string }>).map(row => row.id));
-        return writes.map(write => ({ status: 'fulfilled', value: written.has(write.next.id) }));
-      } catch (error) {
-        return this.oneByOne('compare-and-set', error, writes, write => this.compareAndSetOne(write));
-      }
-    }
-    return Promise.allSettled(writes.map(write => this.compareAndSetOne(write)));
-  }
-
-  private async compareAndSetOne({ next, revision, rows }: CompareAndSet): Promise<boolean> {
-    const result = await this.db.raw(POSTGRES_COMPARE_AND_SET, [
-      next.status,
-      next.message,
-      next.error,
-      JSON.stringify(next.links),
-      next.startedAt,
-      next.completedAt,
-      next.updatedAt,
-      next.expiresAt,
-      next.lastReportAt,
-      next.dispatchStatus,
-      next.id,
-      revision,
-      JSON.stringify(rows),
-    ]).options({ name: 'ssa_compare_and_set' });
-    return result.rows[0].matched === 1;
+  /** PostgreSQL: writes the reports of many runs, in one statement; true for each written. */
+  private compareAndSetMany(writes: CompareAndSet[]): Promise<PromiseSettledResult<boolean>[]> {
+    return this.eachAloneIfRefused('compare-and-set', writes, async batch => {
+      const result = await this.db
+        .raw(POSTGRES_COMPARE_AND_SET_MANY, [toJsonInput(batch.map(compareAndSetInput))])
+        .options({ name: 'ssa_compare_and_set_many' });
+      const written = new Set((result.rows as Array<{ id: string }>).map(row => row.id));
+      return batch.map(write => written.has(write.next.id));
+    });
   }
 
   /** Reads a run, by id or by the hash of one of its report tokens, with its steps. */
