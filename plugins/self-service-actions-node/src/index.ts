@@ -1,0 +1,6 @@
+/**
+ * Node library for self-service actions backend modules.
+ *
+ * @packageDocumentation
+ */
+export {};
