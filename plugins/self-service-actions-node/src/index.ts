@@ -1,6 +1,8 @@
 /**
- * Node library for self-service actions backend modules.
+ * Node library for self-service actions backend modules: the `Invoker` interface and the
+ * extension point that adds invokers to the backend.
  *
  * @packageDocumentation
  */
-export {};
+export * from './invoker';
+export * from './extensions';

@@ -1,0 +1,108 @@
+import { Config } from '@backstage/config';
+import { Entity } from '@backstage/catalog-model';
+import { ActionType, JsonObject } from '@internal/plugin-self-service-actions-common';
+
+/**
+ * The part of a method's settings every invoker has. `validate` returns it with whatever else
+ * its invocations need.
+ *
+ * @public
+ */
+export interface InvokerMethod {
+  /** The method's type, as in `method.type`. */
+  type: string;
+  /**
+   * How long an invocation may take. A run whose invocation was stored but not attempted is
+   * claimed by another instance after this plus the dispatch lease margin.
+   */
+  timeoutMs: number;
+}
+
+/**
+ * What one invocation knows about its run. The report token is in clear only here: it is never
+ * stored, and must never appear in what an invoker logs or returns.
+ *
+ * @public
+ */
+export interface InvocationContext<TMethod extends InvokerMethod = InvokerMethod> {
+  /** The action's method, as `validate` returned it. */
+  method: TMethod;
+  action: { id: string; name: string; type: ActionType };
+  run: {
+    id: string;
+    /** Where the external system reports status (`POST`, header `x-report-token`). */
+    reportUrl: string;
+    /** The run's report token, to hand to the external system. */
+    reportToken: string;
+  };
+  /** The target entity, as the catalog holds it; absent for global actions. */
+  entity?: Entity;
+  /** The user who started the run. */
+  user: { ref: string };
+  /** The inputs as given and validated, secret ones included. */
+  inputs: JsonObject;
+  /** The names of every input the action declares (given or not). */
+  declaredInputs: string[];
+}
+
+/**
+ * What became of an invocation.
+ * - `accepted`: the external system took the work; `answer` is the body of its immediate answer,
+ *   applied as a status report when it is one;
+ * - `failed`: it refused or could not be reached; `reason` is recorded on the run (never a
+ *   secret or the report token);
+ * - `timed-out`: no answer in time; the run stays in progress and the external system may
+ *   still report.
+ *
+ * @public
+ */
+export type InvocationOutcome =
+  | { kind: 'accepted'; answer?: string }
+  | { kind: 'failed'; reason: string }
+  | { kind: 'timed-out' };
+
+/**
+ * A problem with one field of an action's `method`; start-up (or the API that saved the
+ * action) names the action and `method.<field>`.
+ *
+ * @public
+ */
+export class MethodConfigError extends Error {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`${field} ${problem}`);
+    this.name = 'MethodConfigError';
+  }
+}
+
+/**
+ * One way of invoking the external system of an action (`method.type`): a webhook, a GitHub
+ * workflow, a pipeline. Added to the backend through
+ * `selfServiceActionsInvokersExtensionPoint`; the built-in methods use the same interface.
+ *
+ * @public
+ */
+export interface Invoker<TMethod extends InvokerMethod = InvokerMethod> {
+  /** The `method.type` this invoker handles. */
+  readonly type: string;
+  /**
+   * Reads and checks an action's `method` block at start-up. Throws `MethodConfigError`
+   * naming the field; never keeps the config's secrets anywhere but in the returned method.
+   */
+  validate(methodConfig: Config): TMethod;
+  /**
+   * Where the method sends its requests, shown to the action's owners and admins with the
+   * action's definition (never a secret).
+   */
+  describe?(method: TMethod): { url?: string };
+  /**
+   * Called before a run is stored, with the context `invoke` will get: throws `InputError`
+   * (from `@backstage/errors`) to refuse the run when these inputs cannot be sent safely.
+   * Nothing is stored or sent then.
+   */
+  check?(context: InvocationContext<TMethod>): void;
+  /** Invokes the external system for a run that is already stored. Never throws. */
+  invoke(context: InvocationContext<TMethod>): Promise<InvocationOutcome>;
+}
