@@ -30,10 +30,19 @@ exports.up = async function up(knex) {
  * @param {import('knex').Knex} knex
  */
 exports.down = async function down(knex) {
+  const columns = ['dispatch_lease_until', 'dispatch_attempts', 'has_secret_inputs'];
+  if (knex.client.config.client.includes('sqlite')) {
+    // SQLite's own DROP COLUMN: knex's dropColumn rebuilds the table, and inside the
+    // migration's transaction foreign keys stay on, so dropping the old table would delete
+    // every run's steps and tokens.
+    await knex.raw('drop index runs_dispatch_idx');
+    for (const column of columns) {
+      await knex.raw(`alter table runs drop column ${column}`);
+    }
+    return;
+  }
   await knex.schema.alterTable('runs', table => {
     table.dropIndex(['dispatch_status', 'dispatch_lease_until'], 'runs_dispatch_idx');
-    table.dropColumn('dispatch_lease_until');
-    table.dropColumn('dispatch_attempts');
-    table.dropColumn('has_secret_inputs');
+    table.dropColumns(...columns);
   });
 };

@@ -28,6 +28,12 @@ exports.down = async function down(knex) {
   if (knex.client.config.client === 'pg') {
     await knex.raw('alter table runs reset (fillfactor)');
   }
+  if (knex.client.config.client.includes('sqlite')) {
+    // SQLite's own DROP COLUMN (see 20261122010000_dispatch_lease.js): knex's would delete
+    // every run's steps and tokens.
+    await knex.raw('alter table runs drop column revision');
+    return;
+  }
   await knex.schema.alterTable('runs', table => {
     table.dropColumn('revision');
   });

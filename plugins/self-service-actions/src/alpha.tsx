@@ -2,7 +2,6 @@ import React from 'react';
 import {
   ApiBlueprint,
   createFrontendPlugin,
-  createRouteRef,
   discoveryApiRef,
   fetchApiRef,
   PageBlueprint,
@@ -15,8 +14,7 @@ import PlayCircleIcon from '@material-ui/icons/PlayCircleOutline';
 import { selfServiceActionsApiRef } from './api/SelfServiceActionsApi';
 import { SelfServiceActionsClient } from './api/SelfServiceActionsClient';
 import { isSelfServiceActionsAvailable } from './conditions';
-
-const rootRouteRef = createRouteRef();
+import { rootRouteRef } from './routes';
 
 const selfServiceActionsApi = ApiBlueprint.make({
   params: defineParams =>

@@ -1,16 +1,12 @@
-import { JsonObject, JsonValue } from '@internal/plugin-self-service-actions-common';
+import { isJsonObject, JsonObject } from '@internal/plugin-self-service-actions-common';
 import { ErrorSchema, UiSchema } from '@rjsf/utils';
-
-function isObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The uiSchema to render: the action's, with secret properties as password fields. */
 export function formUiSchema(schema: JsonObject, uiSchema?: JsonObject): UiSchema {
   const result: UiSchema = { ...(uiSchema as UiSchema) };
-  const properties = isObject(schema.properties) ? schema.properties : {};
+  const properties = isJsonObject(schema.properties) ? schema.properties : {};
   for (const [name, property] of Object.entries(properties)) {
-    if (isObject(property) && property.secret === true) {
+    if (isJsonObject(property) && property.secret === true) {
       result[name] = { ...(result[name] as object), 'ui:widget': 'password' };
     }
   }
@@ -19,9 +15,9 @@ export function formUiSchema(schema: JsonObject, uiSchema?: JsonObject): UiSchem
 
 /** Names of the secret inputs, which are never stored and must be given again on re-run. */
 export function secretInputNames(schema: JsonObject): string[] {
-  const properties = isObject(schema.properties) ? schema.properties : {};
+  const properties = isJsonObject(schema.properties) ? schema.properties : {};
   return Object.entries(properties)
-    .filter(([, property]) => isObject(property) && property.secret === true)
+    .filter(([, property]) => isJsonObject(property) && property.secret === true)
     .map(([name]) => name);
 }
 

@@ -9,7 +9,7 @@ import { Run } from '@internal/plugin-self-service-actions-common';
 import { aRun, fakeApi } from '../testing/fakeApi';
 import { fakeSignalApi } from '../testing/fakeSignalApi';
 import { RunView } from './RunView';
-import { LIVE_REFRESH_MS, SIGNALS_SAFETY_REFRESH_MS } from './useLiveRun';
+import { LIVE_REFRESH_MS, SIGNALS_SAFETY_REFRESH_MS } from '../../hooks/useLiveRun';
 
 const started = '2026-05-10T15:35:42.714Z';
 

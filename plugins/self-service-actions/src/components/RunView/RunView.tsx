@@ -19,18 +19,8 @@ import Alert from '@material-ui/lab/Alert';
 import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
 import { RunStatusChip } from '../RunStatusChip/RunStatusChip';
 import { RunDialog } from '../RunDialog/RunDialog';
-import { useLiveRun } from './useLiveRun';
-
-/** "1m 5s" between two instants (to now when the second is missing). */
-export function formatDuration(from: string | null, to: string | null): string {
-  if (!from) return '';
-  const ms = Math.max(0, (to ? Date.parse(to) : Date.now()) - Date.parse(from));
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m ${seconds % 60}s`;
-  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
-}
+import { useLiveRun } from '../../hooks/useLiveRun';
+import { formatDuration } from '../../utils/formatDuration';
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
 

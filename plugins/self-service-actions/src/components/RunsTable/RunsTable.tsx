@@ -19,8 +19,8 @@ import TableRow from '@material-ui/core/TableRow';
 import useAsync from 'react-use/esm/useAsync';
 import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
 import { RunStatusChip } from '../RunStatusChip/RunStatusChip';
-import { formatDuration } from '../RunView/RunView';
 import { useRunChangeSignals } from '../../hooks/useRunChangeSignals';
+import { formatDuration } from '../../utils/formatDuration';
 
 /** A table refreshed on signals reads its page again at most this often. */
 export const LIST_REFRESH_MIN_MS = 2000;

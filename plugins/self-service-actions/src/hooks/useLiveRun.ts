@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useApi } from '@backstage/core-plugin-api';
 import { isFinalStatus, Run } from '@internal/plugin-self-service-actions-common';
-import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
-import { useRunChangeSignals } from '../../hooks/useRunChangeSignals';
+import { selfServiceActionsApiRef } from '../api/SelfServiceActionsApi';
+import { useRunChangeSignals } from './useRunChangeSignals';
 
 /** How often a run that is not final is refreshed when signals are not installed. */
 export const LIVE_REFRESH_MS = 2000;

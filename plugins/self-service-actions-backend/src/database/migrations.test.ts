@@ -1,0 +1,424 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { TestDatabases } from '@backstage/backend-test-utils';
+import fs from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { Knex } from 'knex';
+
+jest.setTimeout(60_000);
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_16'] });
+
+const migrationsDir = resolvePackagePath(
+  '@internal/plugin-self-service-actions-backend',
+  'migrations',
+);
+const migrationFiles = fs
+  .readdirSync(migrationsDir)
+  .filter(file => file.endsWith('.js'))
+  .sort();
+
+const INIT = '20261122000000_init.js';
+const DISPATCH_LEASE = '20261122010000_dispatch_lease.js';
+const RUN_REVISION = '20261123000000_run_revision.js';
+
+const INIT_RUN_COLUMNS = [
+  'id',
+  'action_id',
+  'action_name',
+  'action_type',
+  'action_snapshot',
+  'entity_ref',
+  'initiated_by',
+  'status',
+  'message',
+  'error',
+  'inputs',
+  'links',
+  'rerun_of',
+  'started_at',
+  'completed_at',
+  'created_at',
+  'updated_at',
+  'expires_at',
+  'last_report_at',
+  'dispatch_status',
+];
+const LEASE_COLUMNS = ['dispatch_lease_until', 'dispatch_attempts', 'has_secret_inputs'];
+const STEP_COLUMNS = [
+  'run_id',
+  'position',
+  'title',
+  'status',
+  'started_at',
+  'completed_at',
+  'logs',
+];
+const TOKEN_COLUMNS = ['token_hash', 'run_id', 'created_at'];
+
+type Schema = Record<string, string[]>;
+
+/**
+ * The plugin's tables and their columns after each migration, in order; index 0 is the empty
+ * database. A new migration without an entry here fails the test below, so it gets one.
+ */
+const schemaAfter: Schema[] = [
+  {},
+  { runs: INIT_RUN_COLUMNS, run_steps: STEP_COLUMNS, run_tokens: TOKEN_COLUMNS },
+  {
+    runs: [...INIT_RUN_COLUMNS, ...LEASE_COLUMNS],
+    run_steps: STEP_COLUMNS,
+    run_tokens: TOKEN_COLUMNS,
+  },
+  {
+    runs: [...INIT_RUN_COLUMNS, ...LEASE_COLUMNS, 'revision'],
+    run_steps: STEP_COLUMNS,
+    run_tokens: TOKEN_COLUMNS,
+  },
+];
+
+async function migrateUpOnce(knex: Knex): Promise<void> {
+  await knex.migrate.up({ directory: migrationsDir });
+}
+
+async function migrateDownOnce(knex: Knex): Promise<void> {
+  await knex.migrate.down({ directory: migrationsDir });
+}
+
+async function migrateUntilBefore(knex: Knex, target: string): Promise<void> {
+  const index = migrationFiles.indexOf(target);
+  if (index === -1) {
+    throw new Error(`Migration ${target} not found`);
+  }
+  for (let i = 0; i < index; i++) {
+    await migrateUpOnce(knex);
+  }
+}
+
+function isPostgres(knex: Knex): boolean {
+  return knex.client.config.client === 'pg';
+}
+
+/** Every table but knex's own bookkeeping, with its columns sorted. */
+async function schemaOf(knex: Knex): Promise<Schema> {
+  const tables: string[] = isPostgres(knex)
+    ? await knex('information_schema.tables')
+        .whereRaw('table_schema = current_schema()')
+        .where('table_type', 'BASE TABLE')
+        .pluck('table_name')
+    : await knex('sqlite_master')
+        .where('type', 'table')
+        .whereNot('name', 'like', 'sqlite_%')
+        .pluck('name');
+  const schema: Schema = {};
+  for (const table of tables.filter(t => !t.startsWith('knex_migrations')).sort()) {
+    schema[table] = Object.keys(await knex(table).columnInfo()).sort();
+  }
+  return schema;
+}
+
+function sorted(schema: Schema): Schema {
+  return Object.fromEntries(
+    Object.entries(schema)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([table, columns]) => [table, [...columns].sort()]),
+  );
+}
+
+async function indexNames(knex: Knex, table: string): Promise<string[]> {
+  return isPostgres(knex)
+    ? knex('pg_indexes')
+        .whereRaw('schemaname = current_schema()')
+        .where('tablename', table)
+        .pluck('indexname')
+    : knex('sqlite_master').where({ type: 'index', tbl_name: table }).pluck('name');
+}
+
+/** PostgreSQL storage options of the runs table (null when none is set); SQLite has none. */
+async function runsStorageOptions(knex: Knex): Promise<string[] | null | undefined> {
+  if (!isPostgres(knex)) {
+    return undefined;
+  }
+  const row = await knex('pg_class')
+    .whereRaw('relnamespace = current_schema()::regnamespace')
+    .where('relname', 'runs')
+    .first('reloptions');
+  return row.reloptions;
+}
+
+/** A run row with the columns of the first migration only. */
+function initRunRow(id: string, overrides: Record<string, unknown> = {}) {
+  const now = new Date();
+  return {
+    id,
+    action_id: 'restart-service',
+    action_name: 'Restart service',
+    action_type: 'Day2',
+    action_snapshot: JSON.stringify({ id: 'restart-service', name: 'Restart service' }),
+    entity_ref: 'component:default/payments',
+    initiated_by: 'user:default/jane',
+    status: 'inprogress',
+    message: null,
+    error: null,
+    inputs: JSON.stringify({ reason: 'stuck' }),
+    links: '[]',
+    rerun_of: null,
+    started_at: now,
+    completed_at: null,
+    created_at: now,
+    updated_at: now,
+    expires_at: new Date(now.getTime() + 60_000),
+    last_report_at: null,
+    dispatch_status: 'pending',
+    ...overrides,
+  };
+}
+
+/** The columns a test compares (timestamps come back as Date, string or number by engine). */
+async function readRun(knex: Knex, id: string) {
+  const row = await knex('runs').where({ id }).first();
+  if (!row) {
+    return undefined;
+  }
+  const { started_at, created_at, updated_at, expires_at, dispatch_lease_until, ...rest } = row;
+  return {
+    ...rest,
+    ...('has_secret_inputs' in row ? { has_secret_inputs: Boolean(row.has_secret_inputs) } : {}),
+    ...('dispatch_lease_until' in row
+      ? { has_lease: dispatch_lease_until !== null && dispatch_lease_until !== undefined }
+      : {}),
+  };
+}
+
+describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
+  it('has an expected schema for every migration file', () => {
+    expect(migrationFiles).toEqual([INIT, DISPATCH_LEASE, RUN_REVISION]);
+    expect(schemaAfter).toHaveLength(migrationFiles.length + 1);
+  });
+
+  it('walks every migration up and down one at a time, keeping the data', async () => {
+    const knex = await databases.init(databaseId);
+    const runId = randomUUID();
+
+    for (let i = 0; i < migrationFiles.length; i++) {
+      await migrateUpOnce(knex);
+      expect(await knex.migrate.currentVersion({ directory: migrationsDir })).toBe(
+        migrationFiles[i].split('_')[0],
+      );
+      expect(await schemaOf(knex)).toEqual(sorted(schemaAfter[i + 1]));
+      if (i === 0) {
+        await knex('runs').insert(initRunRow(runId));
+        await knex('run_steps').insert({
+          run_id: runId,
+          position: 0,
+          title: 'Build',
+          status: 'inprogress',
+          started_at: new Date(),
+          completed_at: null,
+          logs: JSON.stringify(['compiling']),
+        });
+        await knex('run_tokens').insert({
+          token_hash: 'a'.repeat(64),
+          run_id: runId,
+          created_at: new Date(),
+        });
+      }
+    }
+
+    // The run written after the first migration is whole after the last one.
+    expect(await readRun(knex, runId)).toEqual({
+      ...initRunRow(runId),
+      started_at: undefined,
+      created_at: undefined,
+      updated_at: undefined,
+      expires_at: undefined,
+      dispatch_attempts: 0,
+      has_secret_inputs: false,
+      has_lease: false,
+      revision: 0,
+    });
+    expect(await knex('run_steps').where({ run_id: runId }).select('title', 'logs')).toEqual([
+      { title: 'Build', logs: '["compiling"]' },
+    ]);
+    expect(await knex('run_tokens').pluck('run_id')).toEqual([runId]);
+
+    for (let i = migrationFiles.length - 1; i >= 1; i--) {
+      await migrateDownOnce(knex);
+      expect(await schemaOf(knex)).toEqual(sorted(schemaAfter[i]));
+    }
+    // Undoing the later migrations keeps the run.
+    expect(await readRun(knex, runId)).toEqual({
+      ...initRunRow(runId),
+      started_at: undefined,
+      created_at: undefined,
+      updated_at: undefined,
+      expires_at: undefined,
+    });
+
+    await migrateDownOnce(knex);
+    expect(await knex.migrate.currentVersion({ directory: migrationsDir })).toBe('none');
+    expect(await schemaOf(knex)).toEqual({});
+
+    await knex.migrate.latest({ directory: migrationsDir });
+    expect(await schemaOf(knex)).toEqual(sorted(schemaAfter[migrationFiles.length]));
+    const again = randomUUID();
+    await knex('runs').insert(
+      initRunRow(again, { dispatch_attempts: 2, has_secret_inputs: true, revision: 5 }),
+    );
+    expect(await readRun(knex, again)).toMatchObject({
+      id: again,
+      dispatch_attempts: 2,
+      has_secret_inputs: true,
+      revision: 5,
+    });
+  });
+
+  it('keeps the steps and tokens of runs when the later migrations are undone', async () => {
+    const knex = await databases.init(databaseId);
+    await knex.migrate.latest({ directory: migrationsDir });
+    const runId = randomUUID();
+    await knex('runs').insert(initRunRow(runId));
+    await knex('run_steps').insert({
+      run_id: runId,
+      position: 0,
+      title: 'Build',
+      status: 'complete',
+      started_at: new Date(),
+      completed_at: new Date(),
+      logs: '[]',
+    });
+    await knex('run_tokens').insert({
+      token_hash: 'c'.repeat(64),
+      run_id: runId,
+      created_at: new Date(),
+    });
+
+    for (let i = migrationFiles.indexOf(DISPATCH_LEASE); i < migrationFiles.length; i++) {
+      await migrateDownOnce(knex);
+    }
+    expect(await knex.migrate.currentVersion({ directory: migrationsDir })).toBe(
+      INIT.split('_')[0],
+    );
+    expect(await knex('runs').pluck('id')).toEqual([runId]);
+    // On SQLite, knex's dropColumn rebuilds the table with foreign keys on (inside the
+    // migration's transaction), which deleted every run's steps and tokens: the migrations use
+    // SQLite's own DROP COLUMN instead.
+    expect(await knex('run_steps').pluck('title')).toEqual(['Build']);
+    expect(await knex('run_tokens').pluck('token_hash')).toEqual(['c'.repeat(64)]);
+  });
+
+  it(`${INIT} creates the runs, steps and tokens tables and drops them`, async () => {
+    const knex = await databases.init(databaseId);
+    await migrateUntilBefore(knex, INIT);
+    await migrateUpOnce(knex);
+
+    const runId = randomUUID();
+    await knex('runs').insert(initRunRow(runId));
+    const step = {
+      run_id: runId,
+      position: 0,
+      title: 'Build',
+      status: 'inprogress',
+      started_at: new Date(),
+      completed_at: null,
+      logs: '[]',
+    };
+    await knex('run_steps').insert(step);
+    // Steps merge by title: the same title twice in a run is refused.
+    await expect(knex('run_steps').insert({ ...step, position: 1 })).rejects.toThrow();
+    const token = { token_hash: 'b'.repeat(64), run_id: runId, created_at: new Date() };
+    await knex('run_tokens').insert(token);
+    await expect(knex('run_tokens').insert(token)).rejects.toThrow();
+    // A run needs its dispatch status.
+    await expect(
+      knex('runs').insert(initRunRow(randomUUID(), { dispatch_status: null })),
+    ).rejects.toThrow();
+
+    expect(await indexNames(knex, 'runs')).toEqual(
+      expect.arrayContaining([
+        'runs_entity_ref_created_idx',
+        'runs_action_id_created_idx',
+        'runs_initiated_by_created_idx',
+        'runs_created_idx',
+        'runs_status_expires_idx',
+      ]),
+    );
+    expect(await indexNames(knex, 'run_tokens')).toContain('run_tokens_run_id_idx');
+
+    await migrateDownOnce(knex);
+    for (const table of ['runs', 'run_steps', 'run_tokens']) {
+      expect(await knex.schema.hasTable(table)).toBe(false);
+    }
+  });
+
+  it(`${DISPATCH_LEASE} adds the lease columns with defaults for existing runs`, async () => {
+    const knex = await databases.init(databaseId);
+    await migrateUntilBefore(knex, DISPATCH_LEASE);
+    const before = randomUUID();
+    await knex('runs').insert(initRunRow(before));
+
+    await migrateUpOnce(knex);
+    for (const column of LEASE_COLUMNS) {
+      expect(await knex.schema.hasColumn('runs', column)).toBe(true);
+    }
+    expect(await readRun(knex, before)).toMatchObject({
+      id: before,
+      dispatch_attempts: 0,
+      has_secret_inputs: false,
+      has_lease: false,
+    });
+    const after = randomUUID();
+    await knex('runs').insert(
+      initRunRow(after, {
+        dispatch_lease_until: new Date(Date.now() + 30_000),
+        dispatch_attempts: 1,
+        has_secret_inputs: true,
+      }),
+    );
+    expect(await readRun(knex, after)).toMatchObject({
+      id: after,
+      dispatch_attempts: 1,
+      has_secret_inputs: true,
+      has_lease: true,
+    });
+    expect(await indexNames(knex, 'runs')).toContain('runs_dispatch_idx');
+
+    await migrateDownOnce(knex);
+    for (const column of LEASE_COLUMNS) {
+      expect(await knex.schema.hasColumn('runs', column)).toBe(false);
+    }
+    expect(await indexNames(knex, 'runs')).not.toContain('runs_dispatch_idx');
+    expect((await knex('runs').orderBy('id').pluck('id')).sort()).toEqual([before, after].sort());
+    expect(await readRun(knex, after)).toMatchObject({ id: after, action_id: 'restart-service' });
+  });
+
+  it(`${RUN_REVISION} adds the revision column and leaves room for in-place updates`, async () => {
+    const knex = await databases.init(databaseId);
+    await migrateUntilBefore(knex, RUN_REVISION);
+    const before = randomUUID();
+    await knex('runs').insert(initRunRow(before, { dispatch_attempts: 3 }));
+    expect(await runsStorageOptions(knex)).toBe(isPostgres(knex) ? null : undefined);
+
+    await migrateUpOnce(knex);
+    expect(await knex.schema.hasColumn('runs', 'revision')).toBe(true);
+    expect(await readRun(knex, before)).toMatchObject({ revision: 0, dispatch_attempts: 3 });
+    // Compare and set: only the writer holding the current revision updates the run.
+    const bump = (revision: number) =>
+      knex('runs')
+        .where({ id: before, revision })
+        .update({ revision: revision + 1, status: 'complete' });
+    expect(await bump(0)).toBe(1);
+    expect(await bump(0)).toBe(0);
+    expect(await runsStorageOptions(knex)).toEqual(
+      isPostgres(knex) ? ['fillfactor=70'] : undefined,
+    );
+
+    await migrateDownOnce(knex);
+    expect(await knex.schema.hasColumn('runs', 'revision')).toBe(false);
+    expect(await runsStorageOptions(knex)).toBe(isPostgres(knex) ? null : undefined);
+    expect(await readRun(knex, before)).toMatchObject({
+      id: before,
+      status: 'complete',
+      dispatch_attempts: 3,
+    });
+  });
+});
