@@ -20,7 +20,15 @@ const env = {
     process.env[postgresVariable] || 'postgresql://postgres@127.0.0.1:5432/postgres',
 };
 
-// Type errors are test failures too: the type check runs first and counts as one test.
+// The HTTP contract: the code generated from openapi.yaml must match it (and the spec pass
+// repo-tools' lint and validate). It runs before the type check and counts as one test.
+const contractCheck = spawnSync(
+  process.execPath,
+  [path.join(root, 'scripts/generate-openapi.js'), '--check'],
+  { cwd: root, env, stdio: 'inherit' },
+);
+
+// Type errors are test failures too: the type check runs before the tests and counts as one test.
 const typeCheck = spawnSync(
   process.execPath,
   [require.resolve('typescript/bin/tsc', { paths: [root] }), '--noEmit', '-p', root],
@@ -48,6 +56,16 @@ if (!fs.existsSync(resultsFile)) {
 const results = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
 let failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
 let passed = results.numPassedTests;
+if (contractCheck.status === 0) {
+  passed += 1;
+} else {
+  console.error(
+    'The OpenAPI check (node scripts/generate-openapi.js --check) failed: the generated router ' +
+      'or types do not match openapi.yaml (run `npm run generate:openapi`), or the spec fails ' +
+      'lint or validate.',
+  );
+  failed += 1;
+}
 if (typeCheck.status === 0) {
   passed += 1;
 } else {

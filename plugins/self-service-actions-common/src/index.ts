@@ -8,3 +8,4 @@ export * from './types';
 export * from './reportSchema';
 export * from './icons';
 export * from './permissions';
+export type { OpenApiComponents, OpenApiOperations, OpenApiPaths } from './schema';

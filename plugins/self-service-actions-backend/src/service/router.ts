@@ -10,6 +10,7 @@ import { JsonObject } from '@backstage/types';
 import { InputError } from '@backstage/errors';
 import { REPORT_TOKEN_HEADERS } from '@internal/plugin-self-service-actions-common';
 import { RequestContext, RunService } from '../runs/RunService';
+import { createOpenApiRouter } from '../schema/openapi';
 
 /** Options of {@link createRouter}. */
 export interface RouterOptions {
@@ -20,17 +21,11 @@ export interface RouterOptions {
   maxBodyBytes: number;
 }
 
-function singleQueryValue(value: unknown, name: string): string | undefined {
-  if (value === undefined) {
-    return undefined;
-  }
-  if (typeof value !== 'string') {
-    throw new InputError(`Query parameter ${name} must be given once`);
-  }
-  return value;
-}
-
-/** The HTTP routes of the plugin: parse, call the run service, shape the answer. */
+/**
+ * The HTTP routes of the plugin, as src/schema/openapi.yaml describes them: parse, call the
+ * run service, shape the answer. Query and body shapes are checked by the router generated
+ * from the spec.
+ */
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
   const { runService, httpAuth, userInfo, auditor, maxBodyBytes } = options;
   const router = Router();
@@ -57,8 +52,12 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     }
   }
 
-  // The report route authenticates by its token alone. Its body is read as text whatever
-  // the content type (curl -d sends a form type) and parsed only after the token checks.
+  // The report route stays outside the validated router although the spec describes it: its
+  // checks have an order that is part of the contract (413, then 401 missing or unknown token,
+  // 409 final run, 401 expired token, and only then 400 for the body), and the validator
+  // would judge the body first. It authenticates by its token alone. Its body is read as text
+  // whatever the content type (curl -d sends a form type) and parsed only after the token
+  // checks, by the run service.
   router.post(
     '/report',
     express.text({ type: () => true, limit: maxBodyBytes }),
@@ -86,6 +85,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     },
   );
 
+  // Bodies are parsed here, before the validated router: it turns every error that reaches it
+  // into a 400 InputError, and an oversized body must stay a 413.
   router.use(express.json({ limit: maxBodyBytes }));
   // A body that is not JSON is the caller's mistake: answer with Backstage's InputError.
   router.use(
@@ -98,7 +99,21 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     },
   );
 
-  async function requestContext(req: express.Request): Promise<RequestContext> {
+  const api = await createOpenApiRouter({
+    // The body is already parsed (above); the generated router's default parser would only
+    // skip it.
+    middleware: [(_req, _res, next) => next()],
+    // Who may call is decided by Backstage's auth barrier and httpAuth (a user token, checked
+    // in requestContext); the spec's `security` documents it. The validator's own check would
+    // answer a missing token with 400 instead of 401.
+    validatorOptions: { validateSecurity: false },
+  });
+  router.use(api);
+
+  // Any request, whatever the spec made of its parameters' types.
+  async function requestContext(
+    req: Parameters<HttpAuthService['credentials']>[0],
+  ): Promise<RequestContext> {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const info = await userInfo.getUserInfo(credentials);
     return {
@@ -110,19 +125,17 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     };
   }
 
-  router.get('/actions', async (req, res) => {
+  api.get('/actions', async (req, res) => {
     const ctx = await requestContext(req);
-    res.json(
-      await runService.listActions(ctx, singleQueryValue(req.query.entityRef, 'entityRef')),
-    );
+    res.json(await runService.listActions(ctx, req.query.entityRef));
   });
 
-  router.get('/actions/:id', async (req, res) => {
+  api.get('/actions/:id', async (req, res) => {
     const ctx = await requestContext(req);
     res.json(await runService.getAction(ctx, req.params.id));
   });
 
-  router.post('/actions/:id/runs', async (req, res) => {
+  api.post('/actions/:id/runs', async (req, res) => {
     const ctx = await requestContext(req);
     const meta = {
       actionId: req.params.id,
@@ -137,34 +150,29 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       );
   });
 
-  router.get('/runs', async (req, res) => {
+  api.get('/runs', async (req, res) => {
     const ctx = await requestContext(req);
-    const limit = singleQueryValue(req.query.limit, 'limit');
-    const mine = singleQueryValue(req.query.mine, 'mine');
-    if (mine !== undefined && mine !== 'true' && mine !== 'false') {
-      throw new InputError('mine must be true or false');
-    }
-    if (limit !== undefined && !/^\d+$/.test(limit)) {
-      throw new InputError('limit must be a positive integer');
-    }
+    // The validator has checked every parameter against the spec (and may have converted
+    // limit and mine from their text); String() and Number() take either form.
+    const { actionId, entityRef, status, mine, limit, cursor } = req.query;
     res.json(
       await runService.listRuns(ctx, {
-        actionId: singleQueryValue(req.query.actionId, 'actionId'),
-        entityRef: singleQueryValue(req.query.entityRef, 'entityRef'),
-        status: singleQueryValue(req.query.status, 'status'),
-        mine: mine === 'true',
+        actionId,
+        entityRef,
+        status,
+        mine: String(mine) === 'true',
         limit: limit === undefined ? undefined : Number(limit),
-        cursor: singleQueryValue(req.query.cursor, 'cursor'),
+        cursor,
       }),
     );
   });
 
-  router.get('/runs/:id', async (req, res) => {
+  api.get('/runs/:id', async (req, res) => {
     const ctx = await requestContext(req);
     res.json(await runService.getRun(ctx, req.params.id));
   });
 
-  router.post('/runs/:id/rerun', async (req, res) => {
+  api.post('/runs/:id/rerun', async (req, res) => {
     const ctx = await requestContext(req);
     res
       .status(201)
@@ -175,7 +183,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       );
   });
 
-  router.post('/runs/:id/cancel', async (req, res) => {
+  api.post('/runs/:id/cancel', async (req, res) => {
     const ctx = await requestContext(req);
     res.json(
       await audited(req, 'run-cancel', 'medium', { runId: req.params.id }, () =>

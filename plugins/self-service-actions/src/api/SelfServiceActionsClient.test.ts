@@ -83,6 +83,24 @@ describe('SelfServiceActionsClient', () => {
     expect(error.body.error).toEqual({ name: 'ConflictError', message: 'Run r1 is already complete' });
   });
 
+  it("uses each route's method and fills its path parameters, encoded", async () => {
+    const seen: string[] = [];
+    server.use(
+      http.all(`${baseUrl}/*`, async ({ request }) => {
+        seen.push(`${request.method} ${new URL(request.url).pathname} ${await request.text()}`);
+        return HttpResponse.json({ id: 'x' });
+      }),
+    );
+    await client().getAction('a b');
+    await client().getRun('r/1');
+    await client().cancelRun('r1');
+    expect(seen).toEqual([
+      'GET /api/self-service-actions/actions/a%20b ',
+      'GET /api/self-service-actions/runs/r%2F1 ',
+      'POST /api/self-service-actions/runs/r1/cancel ',
+    ]);
+  });
+
   it('re-runs with input overrides and encodes ids', async () => {
     let path = '';
     server.use(

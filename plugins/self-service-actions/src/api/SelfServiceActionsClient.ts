@@ -4,11 +4,54 @@ import {
   ActionListItem,
   CreateRunRequest,
   JsonObject,
+  OpenApiPaths,
   PublicActionDefinition,
   Run,
   RunList,
 } from '@internal/plugin-self-service-actions-common';
 import { ListRunsOptions, SelfServiceActionsApi } from './SelfServiceActionsApi';
+
+// Requests and answers are typed from the HTTP contract (the backend's openapi.yaml, through
+// -common's generated types): a route, parameter or body the spec does not have does not
+// compile. The answers are the spec's schemas, which -common checks against Run & co.
+
+type Path = keyof OpenApiPaths;
+type Method = 'get' | 'post';
+/** The methods a path has in the spec. */
+type MethodOf<P extends Path> = {
+  [M in Method]: OpenApiPaths[P][M] extends { responses: unknown } ? M : never;
+}[Method];
+type Operation<P extends Path, M extends Method> = Extract<
+  OpenApiPaths[P][M],
+  { responses: unknown }
+>;
+type PathParams<Op> = Op extends { parameters: { path: infer Params } } ? Params : never;
+type QueryParams<Op> = Op extends { parameters: { query?: infer Query } } ? Query : never;
+/** The JSON body of a route; never for a route without one. */
+type RequestBody<Op> = Op extends { requestBody?: infer Body }
+  ? [NonNullable<Body>] extends [never]
+    ? never
+    : NonNullable<Body> extends { content: { 'application/json': infer Json } }
+      ? Json
+      : never
+  : never;
+/** What a request to a route takes: its path parameters (required when it has some). */
+type RequestOptions<Op> = ([PathParams<Op>] extends [never]
+  ? { params?: never }
+  : { params: PathParams<Op> }) & {
+  query?: QueryParams<Op>;
+  body?: RequestBody<Op>;
+};
+/** The JSON of a route's success answer (200 or 201). */
+type Answer<Op> = Op extends { responses: infer Responses }
+  ? {
+      [Status in keyof Responses]: Status extends 200 | 201
+        ? Responses[Status] extends { content: { 'application/json': infer Json } }
+          ? Json
+          : never
+        : never;
+    }[keyof Responses]
+  : never;
 
 /** {@link SelfServiceActionsApi} over HTTP, with the user's Backstage token from fetchApi. */
 export class SelfServiceActionsClient implements SelfServiceActionsApi {
@@ -21,68 +64,78 @@ export class SelfServiceActionsClient implements SelfServiceActionsApi {
   }
 
   listActions(options: { entityRef?: string } = {}): Promise<ActionListItem[]> {
-    return this.request('/actions', { query: { entityRef: options.entityRef } });
+    return this.request('get', '/actions', { query: { entityRef: options.entityRef } });
   }
 
   getAction(id: string): Promise<PublicActionDefinition> {
-    return this.request(`/actions/${encodeURIComponent(id)}`);
+    return this.request('get', '/actions/{id}', { params: { id } });
   }
 
   createRun(actionId: string, request: CreateRunRequest): Promise<Run> {
-    return this.request(`/actions/${encodeURIComponent(actionId)}/runs`, { body: request });
+    return this.request('post', '/actions/{id}/runs', { params: { id: actionId }, body: request });
   }
 
   listRuns(options: ListRunsOptions = {}): Promise<RunList> {
-    return this.request('/runs', {
+    return this.request('get', '/runs', {
       query: {
         actionId: options.actionId,
         entityRef: options.entityRef,
         status: options.status,
-        mine: options.mine ? 'true' : undefined,
-        limit: options.limit?.toString(),
+        mine: options.mine ? true : undefined,
+        limit: options.limit,
         cursor: options.cursor,
       },
     });
   }
 
   getRun(id: string): Promise<Run> {
-    return this.request(`/runs/${encodeURIComponent(id)}`);
+    return this.request('get', '/runs/{id}', { params: { id } });
   }
 
   rerun(id: string, inputs?: JsonObject): Promise<Run> {
-    return this.request(`/runs/${encodeURIComponent(id)}/rerun`, {
+    return this.request('post', '/runs/{id}/rerun', {
+      params: { id },
       body: inputs ? { inputs } : {},
     });
   }
 
   cancelRun(id: string): Promise<Run> {
-    return this.request(`/runs/${encodeURIComponent(id)}/cancel`, { body: {} });
+    return this.request('post', '/runs/{id}/cancel', { params: { id } });
   }
 
-  private async request<T>(
-    path: string,
-    options: { query?: Record<string, string | undefined>; body?: unknown } = {},
-  ): Promise<T> {
+  private async request<P extends Path, M extends MethodOf<P>>(
+    method: M,
+    path: P,
+    options: RequestOptions<Operation<P, M>>,
+  ): Promise<Answer<Operation<P, M>>> {
     const baseUrl = await this.discoveryApi.getBaseUrl('self-service-actions');
+    const params: Record<string, string> = options.params ?? {};
+    const resolvedPath = path.replace(/\{(\w+)\}/g, (_, name: string) =>
+      encodeURIComponent(params[name]),
+    );
     const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(options.query ?? {})) {
+    const queryValues: Record<string, string | number | boolean | undefined> = options.query ?? {};
+    for (const [key, value] of Object.entries(queryValues)) {
       if (value !== undefined) {
-        query.set(key, value);
+        query.set(key, String(value));
       }
     }
     const search = query.toString();
-    const response = await this.fetchApi.fetch(`${baseUrl}${path}${search ? `?${search}` : ''}`, {
-      method: options.body === undefined ? 'GET' : 'POST',
-      ...(options.body === undefined
-        ? {}
-        : {
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(options.body),
-          }),
-    });
+    const response = await this.fetchApi.fetch(
+      `${baseUrl}${resolvedPath}${search ? `?${search}` : ''}`,
+      {
+        method: method.toUpperCase(),
+        ...(options.body === undefined
+          ? {}
+          : {
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(options.body),
+            }),
+      },
+    );
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }
-    return (await response.json()) as T;
+    return await response.json();
   }
 }
