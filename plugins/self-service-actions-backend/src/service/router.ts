@@ -9,11 +9,16 @@ import {
 import { JsonObject } from '@backstage/types';
 import { InputError } from '@backstage/errors';
 import { REPORT_TOKEN_HEADERS } from '@internal/plugin-self-service-actions-common';
-import { RequestContext, RunService } from '../runs/RunService';
+import { RequestContext } from '../access/AccessPolicy';
+import { ActionCatalog } from '../actions/ActionCatalog';
+import { RunReader } from '../runs/RunReader';
+import { RunService } from '../runs/RunService';
 
 /** Options of {@link createRouter}. */
 export interface RouterOptions {
-  runService: RunService;
+  actions: ActionCatalog;
+  runs: RunService;
+  reader: RunReader;
   httpAuth: HttpAuthService;
   userInfo: UserInfoService;
   auditor: AuditorService;
@@ -32,7 +37,7 @@ function singleQueryValue(value: unknown, name: string): string | undefined {
 
 /** The HTTP routes of the plugin: parse, call the run service, shape the answer. */
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { runService, httpAuth, userInfo, auditor, maxBodyBytes } = options;
+  const { actions, runs, reader, httpAuth, userInfo, auditor, maxBodyBytes } = options;
   const router = Router();
 
   /**
@@ -67,7 +72,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       const body = typeof req.body === 'string' ? req.body : '';
       let outcome: Awaited<ReturnType<RunService['report']>>;
       try {
-        outcome = await runService.report(token, body);
+        outcome = await runs.report(token, body);
       } catch (error) {
         // A refused report (unknown or expired token, final run, bad body) is always recorded.
         const event = await auditor.createEvent({ eventId: 'run-report', severityLevel: 'low', request: req });
@@ -113,13 +118,13 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.get('/actions', async (req, res) => {
     const ctx = await requestContext(req);
     res.json(
-      await runService.listActions(ctx, singleQueryValue(req.query.entityRef, 'entityRef')),
+      await actions.list(ctx, singleQueryValue(req.query.entityRef, 'entityRef')),
     );
   });
 
   router.get('/actions/:id', async (req, res) => {
     const ctx = await requestContext(req);
-    res.json(await runService.getAction(ctx, req.params.id));
+    res.json(await actions.get(ctx, req.params.id));
   });
 
   router.post('/actions/:id/runs', async (req, res) => {
@@ -132,7 +137,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       .status(201)
       .json(
         await audited(req, 'run-create', 'medium', meta, () =>
-          runService.createRun(ctx, req.params.id, req.body ?? {}),
+          runs.createRun(ctx, req.params.id, req.body ?? {}),
         ),
       );
   });
@@ -148,7 +153,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       throw new InputError('limit must be a positive integer');
     }
     res.json(
-      await runService.listRuns(ctx, {
+      await reader.listRuns(ctx, {
         actionId: singleQueryValue(req.query.actionId, 'actionId'),
         entityRef: singleQueryValue(req.query.entityRef, 'entityRef'),
         status: singleQueryValue(req.query.status, 'status'),
@@ -161,7 +166,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.get('/runs/:id', async (req, res) => {
     const ctx = await requestContext(req);
-    res.json(await runService.getRun(ctx, req.params.id));
+    res.json(await reader.getRun(ctx, req.params.id));
   });
 
   router.post('/runs/:id/rerun', async (req, res) => {
@@ -170,7 +175,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       .status(201)
       .json(
         await audited(req, 'run-create', 'medium', { rerunOf: req.params.id }, () =>
-          runService.rerun(ctx, req.params.id, req.body),
+          runs.rerun(ctx, req.params.id, req.body),
         ),
       );
   });
@@ -179,7 +184,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const ctx = await requestContext(req);
     res.json(
       await audited(req, 'run-cancel', 'medium', { runId: req.params.id }, () =>
-        runService.cancel(ctx, req.params.id),
+        runs.cancel(ctx, req.params.id),
       ),
     );
   });

@@ -19,6 +19,24 @@ export function signingSecretProblem(secret: string): string | undefined {
 }
 
 /**
+ * Reads a signing secret or a list of them, each checked; `fail` gets the problem (to name
+ * the setting it came from).
+ */
+export function readSigningSecrets(value: unknown, fail: (problem: string) => never): string[] {
+  if (value === undefined || value === null) {
+    return [];
+  }
+  const list = Array.isArray(value) ? value : [value];
+  return list.map(secret => {
+    if (typeof secret !== 'string' || !secret) {
+      return fail('must be a secret string or a list of them');
+    }
+    const problem = signingSecretProblem(secret);
+    return problem ? fail(problem) : secret;
+  });
+}
+
+/**
  * Adds the Standard Webhooks headers: `webhook-id` (the run id, so receivers can dedupe
  * repeated deliveries), and with secrets `webhook-timestamp` and `webhook-signature` holding
  * one `v1,<base64>` signature per secret, so a receiver can rotate secrets without downtime.
