@@ -1,7 +1,7 @@
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds, HumanDuration } from '@backstage/types';
 import { normalizePrincipalRef } from './access/principalRefs';
-import { readSigningSecrets } from './invokers/webhook/sign';
+import { readSigningSecrets } from './invokers/webhook/signingSecrets';
 
 /** Settings of the Webhook invoker that apply to every action. */
 export interface WebhookSettings {

@@ -2,7 +2,7 @@ import { Config } from '@backstage/config';
 import { isJsonObject, JsonObject, JsonValue } from '@internal/plugin-self-service-actions-common';
 import { InvokerMethod, MethodConfigError } from '@internal/plugin-self-service-actions-node';
 import { readOptionalDurationMs, WebhookSettings } from '../../config';
-import { readSigningSecrets } from './sign';
+import { readSigningSecrets } from './signingSecrets';
 
 /** How a webhook action calls the external system. Header values are secret. */
 export interface WebhookMethod extends InvokerMethod {
