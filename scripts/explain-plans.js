@@ -13,6 +13,7 @@ fromBackend('@backstage/cli-node/config/nodeTransform.cjs');
 const createKnex = fromBackend('knex');
 const { Client } = fromBackend('pg');
 const { DatabaseRunStore } = require(path.join(backendDir, 'src/database/DatabaseRunStore.ts'));
+const { EXPIRED, OPEN_STATUSES } = require(path.join(backendDir, 'src/runs/lifecycle.ts'));
 
 const serverUrl = process.env.SSA_BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const database = `ssa_explain_${process.pid}`;
@@ -70,7 +71,12 @@ async function main() {
       .transaction(async trx => {
         await trx.raw(seedRuns(100_000, 'null', "'user:default/u' || (g % 5000)", 'inprogress', "now() - interval '1 minute'"));
         const inTransaction = await DatabaseRunStore.create({ database: { getClient: async () => trx }, skipMigrations: true });
-        const ended = await inTransaction.expireRuns(new Date(), 5000, 'Terminated: report token expired');
+        const ended = await inTransaction.expireRuns({
+          now: new Date(),
+          batchSize: 5000,
+          statuses: OPEN_STATUSES,
+          ...EXPIRED,
+        });
         console.log(`\n-- expiry sweep, second batch (the first ended ${ended.length} runs), 100 000 stale runs not in the statistics`);
         console.log(statement.sql.replace(/\s+/g, ' '));
         const plan = await trx.raw(`EXPLAIN (ANALYZE, BUFFERS) ${statement.sql.replace(/\$\d+/g, '?')}`, statement.bindings);

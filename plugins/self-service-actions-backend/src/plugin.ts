@@ -2,13 +2,21 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
-import { Config, readDurationFromConfig } from '@backstage/config';
-import { durationToMilliseconds, HumanDuration } from '@backstage/types';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
-import { RUN_SIGNAL_CHANNEL } from '@internal/plugin-self-service-actions-common';
-import { readActions, readActionsSettings } from './actions/readActions';
+import {
+  RUN_SIGNAL_CHANNEL,
+  selfServiceActionReadPermission,
+  selfServiceActionRunPermission,
+  selfServiceRunCancelPermission,
+  selfServiceRunReadPermission,
+} from '@internal/plugin-self-service-actions-common';
+import { selfServiceActionsInvokersExtensionPoint } from '@internal/plugin-self-service-actions-node';
+import { readSelfServiceActionsConfig } from './config';
 import { createAjv } from './actions/inputValidation';
+import { ConfigActionSource } from './actions/ConfigActionSource';
+import { ActionCatalog } from './actions/ActionCatalog';
+import { AccessPolicy } from './access/AccessPolicy';
 import { ActionAccess } from './access/ActionAccess';
 import { PermissionGate } from './access/PermissionGate';
 import {
@@ -17,15 +25,14 @@ import {
   runPermissionRules,
   runResourceRef,
 } from './access/permissionRules';
-import {
-  selfServiceActionReadPermission,
-  selfServiceActionRunPermission,
-  selfServiceRunCancelPermission,
-  selfServiceRunReadPermission,
-} from '@internal/plugin-self-service-actions-common';
 import { DatabaseRunStore } from './database/DatabaseRunStore';
-import { RunService, RunSettings } from './runs/RunService';
+import { Dispatcher } from './dispatch/Dispatcher';
+import { InvokerRegistry } from './invokers/InvokerRegistry';
+import { WebhookInvoker } from './invokers/webhook/WebhookInvoker';
+import { ReportParser } from './runs/parseReport';
 import { RunChangeAnnouncer } from './runs/RunChangeAnnouncer';
+import { RunReader } from './runs/RunReader';
+import { RunService } from './runs/RunService';
 import { createRouter } from './service/router';
 
 /** Run changes are gathered this long before one signal per audience announces them. */
@@ -33,49 +40,20 @@ const SIGNAL_WINDOW_MS = 250;
 /** Keeps one signal's message small (about 60 bytes per run) when many runs change at once. */
 const MAX_RUNS_PER_SIGNAL = 500;
 
-function readMillis(config: Config | undefined, key: string, fallback: HumanDuration): number {
-  return durationToMilliseconds(
-    config?.has(key) ? readDurationFromConfig(config, { key }) : fallback,
-  );
-}
-
-function readRunSettings(
-  config: Config,
-  allowedHosts: string[] | undefined,
-): RunSettings & { maxBodyBytes: number; sweepMs: number; dispatchFrequencyMs: number } {
-  const root = config.getOptionalConfig('selfServiceActions');
-  const positive = (key: string, fallback: number) => {
-    const value = root?.getOptionalNumber(key) ?? fallback;
-    if (!Number.isInteger(value) || value < 1) {
-      throw new Error(`selfServiceActions.${key} must be a positive integer`);
-    }
-    return value;
-  };
-  const maxBodyBytes = positive('report.maxBodyBytes', 1024 * 1024);
-  return {
-    tokenTtlMs: readMillis(root, 'reportToken.ttl', { days: 1 }),
-    maxPendingApprovalMs: readMillis(root, 'reportToken.maxPendingApproval', { days: 30 }),
-    maxLogLinesPerStep: positive('report.maxLogLinesPerStep', 1000),
-    maxSteps: positive('report.maxSteps', 100),
-    maxLogLineLength: positive('report.maxLogLineLength', 10_000),
-    maxResponseBytes: positive('webhook.maxResponseBytes', 1024 * 1024),
-    allowedHosts,
-    maxBodyBytes,
-    sweepMs: readMillis(root, 'sweepFrequency', { minutes: 1 }),
-    dispatchLeaseMarginMs: readMillis(root, 'dispatch.leaseMargin', { seconds: 30 }),
-    dispatchFrequencyMs: readMillis(root, 'dispatch.frequency', { seconds: 10 }),
-  };
-}
-
 /**
  * Self-service actions backend: action definitions from config, runs in the plugin's
- * database, webhook dispatch, status reports and the expiry sweep.
+ * database, durable dispatch through invokers, status reports and the expiry sweep.
  *
  * @public
  */
 export const selfServiceActionsPlugin = createBackendPlugin({
   pluginId: 'self-service-actions',
   register(env) {
+    // Modules add invokers here before the plugin starts; the built-in ones are added the
+    // same way in init.
+    const invokers = new InvokerRegistry();
+    env.registerExtensionPoint(selfServiceActionsInvokersExtensionPoint, invokers);
+
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
@@ -94,48 +72,41 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         signals: signalsServiceRef,
       },
-      async init({
-        config,
-        logger,
-        lifecycle,
-        database,
-        auth,
-        discovery,
-        httpAuth,
-        httpRouter,
-        userInfo,
-        permissions,
-        permissionsRegistry,
-        scheduler,
-        auditor,
-        catalog,
-        signals,
-      }) {
+      async init(deps) {
+        const { config, logger, database, auth, catalog, scheduler, auditor } = deps;
+        const settings = readSelfServiceActionsConfig(config);
+        invokers.addInvoker(new WebhookInvoker(settings.webhook));
         const ajv = createAjv();
         // Invalid definitions throw here, naming the action and field, and start-up stops.
-        const actions = readActions(config, ajv);
-        const actionsSettings = readActionsSettings(config);
-        const settings = readRunSettings(config, actionsSettings.allowedHosts);
+        const source = ConfigActionSource.fromConfig(config, {
+          ajv,
+          invokers,
+          defaultVisibility: settings.defaultVisibility,
+        });
         const store = await DatabaseRunStore.create({ database, logger });
-        const actionsById = new Map(actions.map(action => [action.id, action]));
-        permissionsRegistry.addResourceType({
+        const access = new AccessPolicy(
+          new ActionAccess({ admins: settings.admins }),
+          new PermissionGate(deps.permissions),
+        );
+        const actions = new ActionCatalog({ source, access, catalog, invokers, ajv });
+        deps.permissionsRegistry.addResourceType({
           resourceRef: actionResourceRef,
           permissions: [selfServiceActionReadPermission, selfServiceActionRunPermission],
           rules: Object.values(actionPermissionRules),
-          getResources: async ids => ids.map(id => actionsById.get(id)),
+          getResources: async ids => Promise.all(ids.map(id => source.get(id))),
         });
-        permissionsRegistry.addResourceType({
+        deps.permissionsRegistry.addResourceType({
           resourceRef: runResourceRef,
           permissions: [selfServiceRunReadPermission, selfServiceRunCancelPermission],
           rules: Object.values(runPermissionRules),
           getResources: async ids => Promise.all(ids.map(id => store.getRun(id))),
         });
-        const baseUrl = await discovery.getExternalBaseUrl('self-service-actions');
+        const baseUrl = await deps.discovery.getExternalBaseUrl('self-service-actions');
         // With the signals backend installed, browsers following a run hear of its changes,
         // whichever replica applied them (through the events backend); otherwise they poll.
         const announcer = new RunChangeAnnouncer({
           publish: (audience, runs) =>
-            signals.publish({
+            deps.signals.publish({
               recipients: { type: 'user', entityRef: audience },
               channel: RUN_SIGNAL_CHANNEL,
               message: { runs },
@@ -144,29 +115,40 @@ export const selfServiceActionsPlugin = createBackendPlugin({
           windowMs: SIGNAL_WINDOW_MS,
           maxRunsPerSignal: MAX_RUNS_PER_SIGNAL,
         });
-        lifecycle.addShutdownHook(() => announcer.flush());
-        const runService = new RunService({
+        deps.lifecycle.addShutdownHook(() => announcer.flush());
+        const reportParser = new ReportParser(ajv, settings.runs);
+        const dispatcher = new Dispatcher({
           store,
-          actions,
-          access: new ActionAccess({ admins: actionsSettings.admins }),
-          gate: new PermissionGate(permissions),
+          invokers,
+          actions: source,
           catalog,
           auth,
-          ajv,
-          settings,
-          reportUrl: `${baseUrl}/report`,
           logger,
+          reportParser,
+          reportUrl: `${baseUrl}/report`,
+          runSettings: settings.runs,
+          leaseMarginMs: settings.dispatch.leaseMarginMs,
+        });
+        const reader = new RunReader({ store, actions, access, catalog });
+        const runs = new RunService({
+          store,
+          actions,
+          access,
+          reader,
+          dispatcher,
+          reportParser,
+          settings: settings.runs,
           onRunChanged: (run, audience) => announcer.announce(run.id, run.status, audience),
         });
-        logger.info(`Loaded ${actions.length} self-service action(s)`);
+        logger.info(`Loaded ${(await source.list()).length} self-service action(s)`);
 
         await scheduler.scheduleTask({
           id: 'self-service-actions-expire-runs',
-          frequency: { milliseconds: settings.sweepMs },
+          frequency: { milliseconds: settings.sweepFrequencyMs },
           timeout: { minutes: 5 },
           initialDelay: { seconds: 5 },
           fn: async () => {
-            const expired = await runService.expireRuns(new Date(), async runIds => {
+            const expired = await runs.expireRuns(new Date(), async runIds => {
               const event = await auditor.createEvent({
                 eventId: 'run-expire',
                 severityLevel: 'medium',
@@ -182,25 +164,27 @@ export const selfServiceActionsPlugin = createBackendPlugin({
 
         await scheduler.scheduleTask({
           id: 'self-service-actions-dispatch-pending',
-          frequency: { milliseconds: settings.dispatchFrequencyMs },
+          frequency: { milliseconds: settings.dispatch.frequencyMs },
           timeout: { minutes: 5 },
-          initialDelay: { milliseconds: settings.dispatchFrequencyMs },
+          initialDelay: { milliseconds: settings.dispatch.frequencyMs },
           fn: async () => {
-            await runService.dispatchPending();
+            await dispatcher.recoverPending();
           },
         });
 
-        httpRouter.use(
+        deps.httpRouter.use(
           await createRouter({
-            runService,
-            httpAuth,
-            userInfo,
+            actions,
+            runs,
+            reader,
+            httpAuth: deps.httpAuth,
+            userInfo: deps.userInfo,
             auditor,
             maxBodyBytes: settings.maxBodyBytes,
           }),
         );
         // Matched by prefix: nothing else may live under /report.
-        httpRouter.addAuthPolicy({ path: '/report', allow: 'unauthenticated' });
+        deps.httpRouter.addAuthPolicy({ path: '/report', allow: 'unauthenticated' });
       },
     });
   },

@@ -1,5 +1,6 @@
 import { ActionDefinition } from '../actions/types';
-import { RunRecord } from '../database/types';
+import { RunRecord } from '../database/RunStore';
+import { sampleAction } from '../testing/sampleAction';
 import { ActionAccess, Caller } from './ActionAccess';
 
 const access = new ActionAccess({ admins: ['group:default/admins'] });
@@ -17,22 +18,11 @@ const stranger = caller('user:default/sam');
 const entityOwners = ['group:default/payments-team'];
 
 function action(overrides: Partial<ActionDefinition> = {}): ActionDefinition {
-  return {
-    id: 'a',
-    name: 'A',
-    type: 'Day2',
-    icon: 'restart',
-    status: 'Active',
-    owner: 'group:default/platform',
-    visibility: 'public',
+  return sampleAction({
     resultsVisibleTo: ['group:default/sre'],
     allowedPeople: ['group:default/team-a'],
-    allowEntityOwners: false,
-    userInputs: { type: 'object' },
-    secretInputs: [],
-    method: { type: 'Webhook', url: 'https://x', queryParameters: {}, headers: {}, reportTokenKey: 'reportToken', timeoutMs: 1000, signingSecrets: [] },
     ...overrides,
-  };
+  });
 }
 
 const run = { initiatedBy: 'user:default/jane' } as RunRecord;

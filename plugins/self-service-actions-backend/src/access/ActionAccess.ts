@@ -1,5 +1,5 @@
 import { ActionDefinition } from '../actions/types';
-import { RunRecord } from '../database/types';
+import { RunRecord } from '../database/RunStore';
 
 /** Who is asking: their user ref and the refs they own through (themselves and their groups). */
 export interface Caller {

@@ -15,18 +15,18 @@ import {
   selfServiceRunReadPermission,
 } from '@internal/plugin-self-service-actions-common';
 import { ActionDefinition } from '../actions/types';
-import { RunQuery, RunRecord } from '../database/types';
+import { RunPermissionQuery, RunRecord } from '../database/RunStore';
 import { actionPermissionRules, runPermissionRules } from './permissionRules';
 
 const authorizeAction = createConditionAuthorizer(Object.values(actionPermissionRules));
 const runRules = [runPermissionRules.isRunInitiator, runPermissionRules.hasActionType];
 const authorizeRun = createConditionAuthorizer(runRules);
-const toRunQuery = createConditionTransformer<RunQuery, typeof runRules>(runRules);
+const toRunQuery = createConditionTransformer<RunPermissionQuery, typeof runRules>(runRules);
 
 /** What a policy said about runs: none, all, or those matching a condition (as SQL and in memory). */
 export interface RunPermissionFilter {
   none: boolean;
-  criteria?: PermissionCriteria<RunQuery>;
+  criteria?: PermissionCriteria<RunPermissionQuery>;
   test(run: RunRecord): boolean;
 }
 

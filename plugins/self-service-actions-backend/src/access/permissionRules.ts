@@ -10,7 +10,7 @@ import {
 } from '@internal/plugin-self-service-actions-common';
 import { z } from 'zod';
 import { ActionDefinition } from '../actions/types';
-import { RunQuery, RunRecord } from '../database/types';
+import { RunPermissionQuery, RunRecord } from '../database/RunStore';
 
 /** Conditions on actions are applied in memory (actions come from config); this is their query form. */
 export type ActionQuery = { property: 'owner' | 'allowedPeople' | 'type'; values: string[] };
@@ -22,7 +22,7 @@ export const actionResourceRef = createPermissionResourceRef<ActionDefinition, A
 });
 
 /** The run resource type. */
-export const runResourceRef = createPermissionResourceRef<RunRecord, RunQuery>().with({
+export const runResourceRef = createPermissionResourceRef<RunRecord, RunPermissionQuery>().with({
   pluginId: 'self-service-actions',
   resourceType: SELF_SERVICE_RUN_RESOURCE_TYPE,
 });

@@ -1,22 +1,10 @@
-import { ConfigReader } from '@backstage/config';
-import { readActions } from './readActions';
-import { createAjv } from './inputValidation';
+import { readConfiguredActions, sampleActionConfig } from '../testing/sampleAction';
+import { WebhookMethod } from '../invokers/webhook/webhookMethod';
 
-const valid = {
-  id: 'restart-service',
-  name: 'Restart service',
-  type: 'Day2',
-  icon: 'restart',
-  status: 'Active',
-  owner: 'group:default/platform',
-  method: { type: 'Webhook', url: 'https://hooks.example.com/restart' },
-};
+const valid = sampleActionConfig;
 
 function read(actions: unknown[], extra: object = {}) {
-  return readActions(
-    new ConfigReader({ selfServiceActions: { actions, ...extra } } as any),
-    createAjv(),
-  );
+  return readConfiguredActions({ actions, ...extra });
 }
 
 describe('readActions', () => {
@@ -113,9 +101,9 @@ describe('readActions', () => {
 
   it('checks signing secrets, globally and per action', () => {
     const good = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
-    expect(read([valid], { webhook: { signingSecret: good } })[0].method.signingSecrets).toEqual([good]);
+    expect((read([valid], { webhook: { signingSecret: good } })[0].method as WebhookMethod).signingSecrets).toEqual([good]);
     expect(
-      read([{ ...valid, method: { ...valid.method, signingSecret: [good, good] } }])[0].method.signingSecrets,
+      (read([{ ...valid, method: { ...valid.method, signingSecret: [good, good] } }])[0].method as WebhookMethod).signingSecrets,
     ).toEqual([good, good]);
     expect(() => read([valid], { webhook: { signingSecret: 'short' } })).toThrow(
       'selfServiceActions.webhook.signingSecret must be at least 24 bytes',

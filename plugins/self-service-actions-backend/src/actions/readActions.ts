@@ -1,61 +1,31 @@
-import { Config, readDurationFromConfig } from '@backstage/config';
-import { durationToMilliseconds } from '@backstage/types';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { Config } from '@backstage/config';
 import {
   ACTION_TYPES,
   ActionType,
   AppliesTo,
+  isJsonObject,
   isValidActionIcon,
   JsonObject,
   JsonValue,
 } from '@internal/plugin-self-service-actions-common';
+import { MethodConfigError } from '@internal/plugin-self-service-actions-node';
 import Ajv from 'ajv';
-import { ActionDefinition, WebhookMethod } from './types';
+import { ActionDefinition } from './types';
 import { convertInputList } from './userInputs';
 import { compileInputSchema } from './inputValidation';
-import { RESERVED_TEMPLATE_ROOTS } from '../webhook/template';
-import { signingSecretProblem } from '../webhook/sign';
+import { RESERVED_TEMPLATE_ROOTS } from '../invokers/template';
+import { InvokerRegistry } from '../invokers/InvokerRegistry';
+import { normalizePrincipalRef } from '../access/principalRefs';
 
 const ID_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const APPLIES_TO_SHORTHANDS = ['Application', 'Service', 'Resource'];
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 
-/** Settings that apply to every action. */
-export interface ActionsSettings {
-  admins: string[];
+/** What reading actions needs besides their config. */
+export interface ReadActionsOptions {
+  ajv: Ajv;
+  /** Reads each action's `method` with the invoker of its type. */
+  invokers: InvokerRegistry;
   defaultVisibility: 'public' | 'private';
-  webhookTimeoutMs: number;
-  signingSecrets: string[];
-  /** Host patterns webhooks may go to; undefined: any. */
-  allowedHosts?: string[];
-}
-
-/** Reads a secret or a list of secrets; the problem names the field. */
-function readSecretList(value: unknown, fail: (problem: string) => never): string[] {
-  if (value === undefined || value === null) {
-    return [];
-  }
-  const list = Array.isArray(value) ? value : [value];
-  return list.map(secret => {
-    if (typeof secret !== 'string' || !secret) {
-      return fail('must be a secret string or a list of them');
-    }
-    const problem = signingSecretProblem(secret);
-    return problem ? fail(problem) : secret;
-  });
-}
-
-/** True when `host` matches one of the patterns (`*.example.com` matches subdomains only). */
-export function isHostAllowed(host: string, patterns: string[] | undefined): boolean {
-  if (!patterns) {
-    return true;
-  }
-  const name = host.toLocaleLowerCase('en-US');
-  return patterns.some(pattern => {
-    const p = pattern.toLocaleLowerCase('en-US');
-    return p.startsWith('*.') ? name.endsWith(p.slice(1)) : name === p;
-  });
 }
 
 /** A problem with one field of one action; start-up stops with its message. */
@@ -66,54 +36,6 @@ class ActionConfigError extends Error {
     );
     this.name = 'ActionConfigError';
   }
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function readTimeoutMs(config: Config, key: string): number | undefined {
-  if (!config.has(key)) {
-    return undefined;
-  }
-  return durationToMilliseconds(readDurationFromConfig(config, { key }));
-}
-
-/** Normalises a user or group ref (`team-a` means `group:default/team-a`). */
-export function normalizePrincipalRef(ref: string): string {
-  const parsed = parseEntityRef(ref, { defaultKind: 'group', defaultNamespace: 'default' });
-  const normalized = stringifyEntityRef(parsed);
-  if (parsed.kind.toLocaleLowerCase('en-US') !== 'user' && parsed.kind.toLocaleLowerCase('en-US') !== 'group') {
-    throw new Error(`"${ref}" is not a user or group ref`);
-  }
-  return normalized;
-}
-
-/** Reads `selfServiceActions` settings other than the actions. */
-export function readActionsSettings(config: Config): ActionsSettings {
-  const root = config.getOptionalConfig('selfServiceActions');
-  const admins = (root?.getOptionalStringArray('admins') ?? []).map(ref => {
-    try {
-      return normalizePrincipalRef(ref);
-    } catch (error) {
-      throw new Error(`selfServiceActions.admins: ${(error as Error).message}`);
-    }
-  });
-  const defaultVisibility = root?.getOptionalString('defaultVisibility') ?? 'public';
-  if (defaultVisibility !== 'public' && defaultVisibility !== 'private') {
-    throw new Error('selfServiceActions.defaultVisibility must be public or private');
-  }
-  const allowedHosts = root?.getOptionalStringArray('webhook.allowedHosts');
-  return {
-    admins,
-    defaultVisibility,
-    webhookTimeoutMs:
-      (root && readTimeoutMs(root, 'webhook.timeout')) ?? DEFAULT_WEBHOOK_TIMEOUT_MS,
-    signingSecrets: readSecretList(root?.getOptional('webhook.signingSecret'), problem => {
-      throw new Error(`selfServiceActions.webhook.signingSecret ${problem}`);
-    }),
-    allowedHosts,
-  };
 }
 
 class ActionReader {
@@ -186,7 +108,7 @@ function readAppliesTo(reader: ActionReader, value: JsonValue | undefined): Appl
     if (typeof item === 'string' && APPLIES_TO_SHORTHANDS.includes(item)) {
       return item as AppliesTo;
     }
-    if (isObject(item) && typeof item.kind === 'string' && item.kind) {
+    if (isJsonObject(item) && typeof item.kind === 'string' && item.kind) {
       if (item.type !== undefined && typeof item.type !== 'string') {
         return reader.fail('appliesTo', 'type must be a string');
       }
@@ -199,90 +121,19 @@ function readAppliesTo(reader: ActionReader, value: JsonValue | undefined): Appl
   });
 }
 
-function readStringMap(reader: ActionReader, field: string, value: JsonValue | undefined) {
-  if (value === undefined || value === null) {
-    return {};
-  }
-  if (!isObject(value)) {
-    return reader.fail(field, 'must be a map of names to values');
-  }
-  const result: Record<string, string> = {};
-  for (const [key, item] of Object.entries(value)) {
-    if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean') {
-      return reader.fail(`${field}.${key}`, 'must be a string');
-    }
-    result[key] = String(item);
-  }
-  return result;
-}
-
-function readMethod(
-  reader: ActionReader,
-  config: Config,
-  raw: JsonValue | undefined,
-  settings: ActionsSettings,
-): WebhookMethod {
-  if (!isObject(raw)) {
+/** Reads the method with its invoker, naming `method.<field>` in a problem. */
+function readMethod(reader: ActionReader, config: Config, invokers: InvokerRegistry) {
+  if (!isJsonObject(config.getOptional('method'))) {
     return reader.fail('method', 'is required');
   }
-  if (raw.type !== 'Webhook') {
-    return reader.fail('method.type', `must be Webhook, not ${JSON.stringify(raw.type)}`);
-  }
-  if (raw.httpMethod !== undefined && raw.httpMethod !== 'POST') {
-    return reader.fail('method.httpMethod', `must be POST, not ${JSON.stringify(raw.httpMethod)}`);
-  }
-  const url = raw.url;
-  if (typeof url !== 'string' || !url) {
-    return reader.fail('method.url', 'is required');
-  }
-  const origin = /^(https?):\/\/([^/?#]*)/i.exec(url);
-  if (!origin) {
-    return reader.fail('method.url', 'must be an http or https URL');
-  }
-  if (origin[0].includes('{{')) {
-    return reader.fail('method.url', 'cannot have placeholders in its scheme, host or port');
-  }
   try {
-    // eslint-disable-next-line no-new
-    new URL(url.replace(/\{\{[^}]*\}\}/g, 'x'));
-  } catch {
-    return reader.fail('method.url', 'is not a valid URL');
-  }
-  const headers = readStringMap(reader, 'method.headers', raw.headers);
-  for (const name of Object.keys(headers)) {
-    if (!HEADER_NAME.test(name)) {
-      reader.fail('method.headers', `has an invalid header name ${JSON.stringify(name)}`);
-    }
-  }
-  if (raw.payload !== undefined && !isObject(raw.payload)) {
-    return reader.fail('method.payload', 'must be an object');
-  }
-  const reportTokenKey = raw.reportTokenKey ?? 'reportToken';
-  if (typeof reportTokenKey !== 'string' || !reportTokenKey) {
-    return reader.fail('method.reportTokenKey', 'must be a non-empty string');
-  }
-  if (!isHostAllowed(new URL(url.replace(/\{\{[^}]*\}\}/g, 'x')).hostname, settings.allowedHosts)) {
-    reader.fail('method.url', 'points at a host not in selfServiceActions.webhook.allowedHosts');
-  }
-  const signingSecrets = readSecretList(raw.signingSecret, problem =>
-    reader.fail('method.signingSecret', problem),
-  );
-  let timeoutMs: number | undefined;
-  try {
-    timeoutMs = readTimeoutMs(config, 'method.timeout');
+    return invokers.validate(config.getConfig('method'));
   } catch (error) {
-    return reader.fail('method.timeout', `is not a duration: ${(error as Error).message}`);
+    if (error instanceof MethodConfigError) {
+      return reader.fail(`method.${error.field}`, error.problem);
+    }
+    return reader.fail('method', `is invalid: ${(error as Error).message}`);
   }
-  return {
-    type: 'Webhook',
-    url,
-    queryParameters: readStringMap(reader, 'method.queryParameters', raw.queryParameters),
-    headers,
-    payload: raw.payload,
-    reportTokenKey,
-    timeoutMs: timeoutMs ?? settings.webhookTimeoutMs,
-    signingSecrets: signingSecrets.length > 0 ? signingSecrets : settings.signingSecrets,
-  };
 }
 
 function readInputs(reader: ActionReader, raw: JsonObject, ajv: Ajv) {
@@ -297,7 +148,7 @@ function readInputs(reader: ActionReader, raw: JsonObject, ajv: Ajv) {
     } catch (error) {
       return reader.fail('userInputs', `is invalid: ${(error as Error).message}`);
     }
-  } else if (isObject(given)) {
+  } else if (isJsonObject(given)) {
     schema = given;
   } else if (given !== undefined && given !== null) {
     return reader.fail('userInputs', 'must be a JSON Schema object or a list of inputs');
@@ -310,17 +161,17 @@ function readInputs(reader: ActionReader, raw: JsonObject, ajv: Ajv) {
   } catch (error) {
     return reader.fail('userInputs', `is not a valid JSON Schema: ${(error as Error).message}`);
   }
-  const properties = isObject(schema.properties) ? schema.properties : {};
+  const properties = isJsonObject(schema.properties) ? schema.properties : {};
   for (const name of Object.keys(properties)) {
     if ((RESERVED_TEMPLATE_ROOTS as readonly string[]).includes(name)) {
       reader.fail('userInputs', `cannot name an input "${name}": it is reserved for templates`);
     }
   }
   const secretInputs = Object.entries(properties)
-    .filter(([, property]) => isObject(property) && property.secret === true)
+    .filter(([, property]) => isJsonObject(property) && property.secret === true)
     .map(([name]) => name);
   if (raw.uiSchema !== undefined) {
-    if (!isObject(raw.uiSchema)) {
+    if (!isJsonObject(raw.uiSchema)) {
       return reader.fail('uiSchema', 'must be an object');
     }
     uiSchema = { ...uiSchema, ...raw.uiSchema };
@@ -328,14 +179,9 @@ function readInputs(reader: ActionReader, raw: JsonObject, ajv: Ajv) {
   return { schema, uiSchema, secretInputs };
 }
 
-function readAction(
-  config: Config,
-  index: number,
-  settings: ActionsSettings,
-  ajv: Ajv,
-): ActionDefinition {
+function readAction(config: Config, index: number, options: ReadActionsOptions): ActionDefinition {
   const raw = config.get();
-  if (!isObject(raw)) {
+  if (!isJsonObject(raw)) {
     throw new Error(`selfServiceActions.actions[${index}] must be an object`);
   }
   const rawId = raw.id;
@@ -359,8 +205,8 @@ function readAction(
   if (raw.allowEntityOwners !== undefined && typeof raw.allowEntityOwners !== 'boolean') {
     reader.fail('allowEntityOwners', 'must be true or false');
   }
-  const inputs = readInputs(reader, raw, ajv);
-  const method = readMethod(reader, config, raw.method, settings);
+  const inputs = readInputs(reader, raw, options.ajv);
+  const method = readMethod(reader, config, options.invokers);
   return {
     id,
     name: reader.string('name', true),
@@ -369,7 +215,7 @@ function readAction(
     status: reader.oneOf('status', ['Active', 'Draft'] as const),
     description: reader.string('description'),
     owner,
-    visibility: reader.oneOf('visibility', ['public', 'private'] as const, settings.defaultVisibility),
+    visibility: reader.oneOf('visibility', ['public', 'private'] as const, options.defaultVisibility),
     resultsVisibleTo: reader.refs('resultsVisibleTo', false),
     allowedPeople: reader.refs('allowedPeople', true),
     allowEntityOwners: raw.allowEntityOwners === true,
@@ -385,10 +231,9 @@ function readAction(
  * Reads and validates every action in `selfServiceActions.actions`. Throws on the first
  * problem with a message naming the action id and the field, so start-up stops there.
  */
-export function readActions(config: Config, ajv: Ajv): ActionDefinition[] {
-  const settings = readActionsSettings(config);
+export function readActions(config: Config, options: ReadActionsOptions): ActionDefinition[] {
   const list = config.getOptionalConfigArray('selfServiceActions.actions') ?? [];
-  const actions = list.map((item, index) => readAction(item, index, settings, ajv));
+  const actions = list.map((item, index) => readAction(item, index, options));
   const seen = new Set<string>();
   for (const action of actions) {
     if (seen.has(action.id)) {

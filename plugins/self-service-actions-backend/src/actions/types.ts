@@ -1,24 +1,10 @@
-import {
-  JsonObject,
-  PublicActionDefinition,
-} from '@internal/plugin-self-service-actions-common';
-
-/** How a webhook action calls the external system. Header values are secret. */
-export interface WebhookMethod {
-  type: 'Webhook';
-  url: string;
-  queryParameters: Record<string, string>;
-  headers: Record<string, string>;
-  payload?: JsonObject;
-  reportTokenKey: string;
-  timeoutMs: number;
-  /** Standard Webhooks signing secrets (the action's, else the global ones); empty: unsigned. */
-  signingSecrets: string[];
-}
+import { PublicActionDefinition } from '@internal/plugin-self-service-actions-common';
+import { InvokerMethod } from '@internal/plugin-self-service-actions-node';
 
 /**
- * A validated action definition, as read from config: the public definition plus who may
- * run and watch it, and how it is called (header values and secrets stay on the backend).
+ * A validated action definition: the public definition plus who may run and watch it, and how
+ * it is invoked (the method as its invoker validated it; header values and secrets stay on the
+ * backend).
  */
 export interface ActionDefinition extends Omit<PublicActionDefinition, 'method'> {
   /** Normalised refs. */
@@ -28,5 +14,15 @@ export interface ActionDefinition extends Omit<PublicActionDefinition, 'method'>
   allowEntityOwners: boolean;
   /** Top-level input names that are never stored. */
   secretInputs: string[];
-  method: WebhookMethod;
+  method: InvokerMethod;
+}
+
+/**
+ * Where action definitions come from: app-config today, the plugin's database for
+ * owner-managed actions. Every definition it answers is already validated.
+ */
+export interface ActionSource {
+  /** Every action, visible or not. */
+  list(): Promise<ActionDefinition[]>;
+  get(id: string): Promise<ActionDefinition | undefined>;
 }

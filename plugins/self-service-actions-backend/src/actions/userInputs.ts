@@ -1,4 +1,4 @@
-import { JsonObject, JsonValue } from '@internal/plugin-self-service-actions-common';
+import { isJsonObject, JsonObject, JsonValue } from '@internal/plugin-self-service-actions-common';
 
 /** Input types of the configure8-style list form of `userInputs`. */
 const LIST_INPUT_TYPES = [
@@ -23,10 +23,6 @@ export interface ConvertedInputs {
   uiSchema: JsonObject;
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function optionValues(input: JsonObject, field: string): JsonValue[] {
   const options = input.options;
   if (!Array.isArray(options) || options.length === 0) {
@@ -34,7 +30,7 @@ function optionValues(input: JsonObject, field: string): JsonValue[] {
   }
   // configure8 accepts plain values or { label, value } pairs
   return options.map(option =>
-    isObject(option) && 'value' in option ? option.value : option,
+    isJsonObject(option) && 'value' in option ? option.value : option,
   );
 }
 
@@ -90,7 +86,7 @@ export function convertInputList(list: JsonValue[]): ConvertedInputs {
   const uiSchema: JsonObject = {};
   list.forEach((input, index) => {
     const field = `userInputs[${index}]`;
-    if (!isObject(input)) {
+    if (!isJsonObject(input)) {
       throw new Error(`${field} must be an object`);
     }
     const type = input.type;

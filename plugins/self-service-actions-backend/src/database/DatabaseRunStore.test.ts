@@ -1,51 +1,14 @@
 import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
 import { randomUUID } from 'node:crypto';
 import { DatabaseRunStore } from './DatabaseRunStore';
-import { RunRecord } from './types';
+import { sampleRun } from '../testing/sampleAction';
+import { EXPIRED, DISPATCHABLE_STATUSES, OPEN_STATUSES } from '../runs/lifecycle';
 
 jest.setTimeout(60_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_16'] });
 
-function newRun(overrides: Partial<RunRecord> = {}): Omit<RunRecord, 'steps'> {
-  const now = new Date();
-  return {
-    id: randomUUID(),
-    actionId: 'restart-service',
-    actionName: 'Restart service',
-    actionType: 'Day2',
-    actionSnapshot: {
-      id: 'restart-service',
-      name: 'Restart service',
-      type: 'Day2',
-      icon: 'restart',
-      status: 'Active',
-      owner: 'group:default/platform',
-      visibility: 'public',
-      userInputs: { type: 'object' },
-      method: { type: 'Webhook' },
-    },
-    entityRef: 'component:default/payments',
-    initiatedBy: 'user:default/jane',
-    status: 'inprogress',
-    message: null,
-    error: null,
-    inputs: { reason: 'stuck' },
-    links: [],
-    rerunOf: null,
-    startedAt: now,
-    completedAt: null,
-    createdAt: now,
-    updatedAt: now,
-    expiresAt: new Date(now.getTime() + 60_000),
-    lastReportAt: null,
-    dispatchStatus: 'pending',
-    dispatchLeaseUntil: new Date(now.getTime() + 30_000),
-    dispatchAttempts: 1,
-    hasSecretInputs: false,
-    ...overrides,
-  };
-}
+const newRun = sampleRun;
 
 describe.each(databases.eachSupportedId())('DatabaseRunStore on %p', databaseId => {
   async function createStore() {
@@ -272,13 +235,13 @@ describe.each(databases.eachSupportedId())('DatabaseRunStore on %p', databaseId 
     }
     const leaseUntil = new Date(now.getTime() + 60_000);
     const claims = await Promise.all([
-      store.claimUndispatched(now, leaseUntil, 10),
-      store.claimUndispatched(now, leaseUntil, 10),
-      store.claimUndispatched(now, leaseUntil, 10),
+      store.claimUndispatched({ now, leaseUntil, limit: 10, statuses: DISPATCHABLE_STATUSES }),
+      store.claimUndispatched({ now, leaseUntil, limit: 10, statuses: DISPATCHABLE_STATUSES }),
+      store.claimUndispatched({ now, leaseUntil, limit: 10, statuses: DISPATCHABLE_STATUSES }),
     ]);
     expect(claims.flat()).toEqual([lapsed.id]);
     expect(await store.getRun(lapsed.id)).toMatchObject({ dispatchAttempts: 2, dispatchLeaseUntil: leaseUntil });
-    expect(await store.claimUndispatched(now, leaseUntil, 10)).toEqual([]);
+    expect(await store.claimUndispatched({ now, leaseUntil, limit: 10, statuses: DISPATCHABLE_STATUSES })).toEqual([]);
     await store.addToken(lapsed.id, 'f'.repeat(64), now);
     expect(await store.findRunIdByTokenHash('f'.repeat(64))).toBe(lapsed.id);
   });
@@ -294,11 +257,11 @@ describe.each(databases.eachSupportedId())('DatabaseRunStore on %p', databaseId 
     for (const run of [...stale, pending, fresh, done]) {
       await store.insertRun(run, randomUUID());
     }
-    const first = await store.expireRuns(now, 4, 'expired');
+    const first = await store.expireRuns({ now, batchSize: 4, statuses: OPEN_STATUSES, status: EXPIRED.status, message: 'expired' });
     expect(first).toHaveLength(4);
-    const second = await store.expireRuns(now, 4, 'expired');
+    const second = await store.expireRuns({ now, batchSize: 4, statuses: OPEN_STATUSES, status: EXPIRED.status, message: 'expired' });
     expect(second).toHaveLength(2);
-    expect(await store.expireRuns(now, 4, 'expired')).toEqual([]);
+    expect(await store.expireRuns({ now, batchSize: 4, statuses: OPEN_STATUSES, status: EXPIRED.status, message: 'expired' })).toEqual([]);
     expect([...first, ...second].sort()).toEqual([...stale, pending].map(r => r.id).sort());
     const terminated = await store.getRun(pending.id);
     expect(terminated).toMatchObject({ status: 'terminated', message: 'expired', completedAt: now });

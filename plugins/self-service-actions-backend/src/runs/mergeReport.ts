@@ -4,7 +4,7 @@ import {
   RunLink,
   StatusReport,
 } from '@internal/plugin-self-service-actions-common';
-import { RunRecord, RunUpdate, StepRecord } from '../database/types';
+import { RunRecord, RunUpdate, StepRecord } from '../database/RunStore';
 
 /** Limits and durations that shape how a report is merged. */
 export interface MergeSettings {

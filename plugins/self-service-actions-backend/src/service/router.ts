@@ -9,12 +9,17 @@ import {
 import { JsonObject } from '@backstage/types';
 import { InputError } from '@backstage/errors';
 import { REPORT_TOKEN_HEADERS } from '@internal/plugin-self-service-actions-common';
-import { RequestContext, RunService } from '../runs/RunService';
+import { RequestContext } from '../access/AccessPolicy';
+import { ActionCatalog } from '../actions/ActionCatalog';
+import { RunReader } from '../runs/RunReader';
+import { RunService } from '../runs/RunService';
 import { createOpenApiRouter } from '../schema/openapi';
 
 /** Options of {@link createRouter}. */
 export interface RouterOptions {
-  runService: RunService;
+  actions: ActionCatalog;
+  runs: RunService;
+  reader: RunReader;
   httpAuth: HttpAuthService;
   userInfo: UserInfoService;
   auditor: AuditorService;
@@ -22,12 +27,12 @@ export interface RouterOptions {
 }
 
 /**
- * The HTTP routes of the plugin, as src/schema/openapi.yaml describes them: parse, call the
- * run service, shape the answer. Query and body shapes are checked by the router generated
+ * The HTTP routes of the plugin, as src/schema/openapi.yaml describes them: identify the
+ * caller, call a service, shape the answer, audit. Query and body shapes are checked by the router generated
  * from the spec.
  */
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { runService, httpAuth, userInfo, auditor, maxBodyBytes } = options;
+  const { actions, runs, reader, httpAuth, userInfo, auditor, maxBodyBytes } = options;
   const router = Router();
 
   /**
@@ -66,7 +71,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       const body = typeof req.body === 'string' ? req.body : '';
       let outcome: Awaited<ReturnType<RunService['report']>>;
       try {
-        outcome = await runService.report(token, body);
+        outcome = await runs.report(token, body);
       } catch (error) {
         // A refused report (unknown or expired token, final run, bad body) is always recorded.
         const event = await auditor.createEvent({ eventId: 'run-report', severityLevel: 'low', request: req });
@@ -127,12 +132,12 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   api.get('/actions', async (req, res) => {
     const ctx = await requestContext(req);
-    res.json(await runService.listActions(ctx, req.query.entityRef));
+    res.json(await actions.list(ctx, req.query.entityRef));
   });
 
   api.get('/actions/:id', async (req, res) => {
     const ctx = await requestContext(req);
-    res.json(await runService.getAction(ctx, req.params.id));
+    res.json(await actions.get(ctx, req.params.id));
   });
 
   api.post('/actions/:id/runs', async (req, res) => {
@@ -145,7 +150,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       .status(201)
       .json(
         await audited(req, 'run-create', 'medium', meta, () =>
-          runService.createRun(ctx, req.params.id, req.body ?? {}),
+          runs.createRun(ctx, req.params.id, req.body ?? {}),
         ),
       );
   });
@@ -156,7 +161,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     // limit and mine from their text); String() and Number() take either form.
     const { actionId, entityRef, status, mine, limit, cursor } = req.query;
     res.json(
-      await runService.listRuns(ctx, {
+      await reader.listRuns(ctx, {
         actionId,
         entityRef,
         status,
@@ -169,7 +174,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   api.get('/runs/:id', async (req, res) => {
     const ctx = await requestContext(req);
-    res.json(await runService.getRun(ctx, req.params.id));
+    res.json(await reader.getRun(ctx, req.params.id));
   });
 
   api.post('/runs/:id/rerun', async (req, res) => {
@@ -178,7 +183,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       .status(201)
       .json(
         await audited(req, 'run-create', 'medium', { rerunOf: req.params.id }, () =>
-          runService.rerun(ctx, req.params.id, req.body),
+          runs.rerun(ctx, req.params.id, req.body),
         ),
       );
   });
@@ -187,7 +192,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const ctx = await requestContext(req);
     res.json(
       await audited(req, 'run-cancel', 'medium', { runId: req.params.id }, () =>
-        runService.cancel(ctx, req.params.id),
+        runs.cancel(ctx, req.params.id),
       ),
     );
   });

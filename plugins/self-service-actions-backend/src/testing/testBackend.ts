@@ -1,4 +1,4 @@
-import { ServiceFactory } from '@backstage/backend-plugin-api';
+import { BackendFeature, ServiceFactory } from '@backstage/backend-plugin-api';
 import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { JsonObject } from '@backstage/types';
@@ -16,10 +16,11 @@ export async function startPluginBackend(options: {
   selfServiceActions: JsonObject;
   permissions?: ServiceFactory;
   auditor?: ReturnType<typeof mockServices.auditor.mock>;
-  extraFeatures?: ServiceFactory[];
+  /** Services or modules to add (or override with). */
+  extraFeatures?: BackendFeature[];
 }) {
   const scheduler = mockServices.scheduler.mock();
-  const features: ServiceFactory[] = [
+  const features: BackendFeature[] = [
     mockServices.rootConfig.factory({ data: { selfServiceActions: options.selfServiceActions } }),
     mockServices.database.factory({ knex: options.knex }),
     mockServices.httpAuth.factory({ defaultCredentials: mockCredentials.none() }),

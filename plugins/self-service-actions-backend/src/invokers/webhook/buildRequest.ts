@@ -1,11 +1,8 @@
+import { InputError } from '@backstage/errors';
 import { JsonObject } from '@internal/plugin-self-service-actions-common';
-import { ActionDefinition } from '../actions/types';
-import {
-  placesReportToken,
-  renderStringMap,
-  renderTemplate,
-  TemplateContext,
-} from './template';
+import { InvocationContext } from '@internal/plugin-self-service-actions-node';
+import { placesReportToken, renderStringMap, renderTemplate, templateContextOf } from '../template';
+import { isHostAllowed, WebhookMethod } from './webhookMethod';
 
 /** A webhook request, ready to send. */
 export interface WebhookRequest {
@@ -18,15 +15,15 @@ const USER_AGENT = 'backstage-self-service-actions/0.1';
 
 /**
  * Builds the webhook request of a run from the action's method and the run's context.
- * Throws `InputError` when a value cannot be placed safely (a line break in a header).
+ * Throws `InputError` when a value cannot be placed safely (a line break in a header, a
+ * templated URL that leads to a host that is not allowed).
  */
 export function buildWebhookRequest(
-  action: ActionDefinition,
-  context: TemplateContext,
-  /** The inputs as given (the context also names declared inputs that were not given). */
-  givenInputs: JsonObject,
+  invocation: InvocationContext<WebhookMethod>,
+  allowedHosts: string[] | undefined,
 ): WebhookRequest {
-  const { method } = action;
+  const { method, action } = invocation;
+  const context = templateContextOf(invocation);
   let body: JsonObject;
   if (method.payload) {
     body = renderTemplate(method.payload, context) as JsonObject;
@@ -48,15 +45,17 @@ export function buildWebhookRequest(
           }
         : null,
       user: { ref: context.user.ref },
-      inputs: givenInputs,
+      inputs: invocation.inputs,
       reportToken: context.reportToken,
     };
     if (method.reportTokenKey !== 'reportToken') {
       body[method.reportTokenKey] = context.reportToken;
     }
   }
-
   const url = new URL(String(renderTemplate(method.url, context, 'url')));
+  if (!isHostAllowed(url.hostname, allowedHosts)) {
+    throw new InputError('The webhook URL points at a host that is not allowed');
+  }
   const query = renderStringMap(method.queryParameters, context, 'body');
   for (const [name, value] of Object.entries(query)) {
     // URLSearchParams encodes the value; it never changes the URL's origin.

@@ -1,23 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { WebhookRequest } from './buildRequest';
 
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-
-/**
- * Checks a Standard Webhooks signing secret: base64 (optionally prefixed `whsec_`) of at least
- * 24 bytes, as the specification recommends. Returns a problem, or undefined when it is fine.
- */
-export function signingSecretProblem(secret: string): string | undefined {
-  const key = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
-  if (!BASE64.test(key)) {
-    return 'must be base64 (optionally prefixed whsec_)';
-  }
-  if (Buffer.from(key, 'base64').length < 24) {
-    return 'must be at least 24 bytes (32 characters of base64)';
-  }
-  return undefined;
-}
-
 /**
  * Adds the Standard Webhooks headers: `webhook-id` (the run id, so receivers can dedupe
  * repeated deliveries), and with secrets `webhook-timestamp` and `webhook-signature` holding

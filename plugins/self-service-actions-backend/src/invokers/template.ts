@@ -1,5 +1,7 @@
 import { InputError } from '@backstage/errors';
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import { JsonObject, JsonValue } from '@internal/plugin-self-service-actions-common';
+import { InvocationContext } from '@internal/plugin-self-service-actions-node';
 
 const PLACEHOLDER = /\{\{\s*([^{}\s]+)\s*\}\}/g;
 const WHOLE_PLACEHOLDER = /^\{\{\s*([^{}\s]+)\s*\}\}$/;
@@ -25,6 +27,26 @@ export interface TemplateContext {
   entity?: JsonObject;
   user: { ref: string };
   action: { id: string; name: string; type: string };
+}
+
+/**
+ * What an invocation's templates may name: the run, its inputs (every declared one, null when
+ * not given), the entity with its ref, the user and the action.
+ */
+export function templateContextOf(context: InvocationContext): TemplateContext {
+  const inputs: JsonObject = Object.fromEntries(context.declaredInputs.map(name => [name, null]));
+  Object.assign(inputs, context.inputs);
+  const { entity } = context;
+  return {
+    reportToken: context.run.reportToken,
+    run: { id: context.run.id, reportUrl: context.run.reportUrl },
+    inputs,
+    entity: entity
+      ? ({ ...entity, ref: stringifyEntityRef(entity) } as unknown as JsonObject)
+      : undefined,
+    user: context.user,
+    action: context.action,
+  };
 }
 
 /** Where a rendered string goes, which decides how values are escaped. */

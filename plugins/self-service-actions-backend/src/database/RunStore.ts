@@ -7,7 +7,7 @@ import {
   RunStatus,
 } from '@internal/plugin-self-service-actions-common';
 
-/** What became of a run's webhook. */
+/** What became of a run's invocation. */
 export type DispatchStatus = 'pending' | 'delivered' | 'timed-out' | 'failed';
 
 /** A step as stored. */
@@ -44,7 +44,7 @@ export interface RunRecord {
   /** While pending, no other instance sends the webhook before this. */
   dispatchLeaseUntil: Date | null;
   dispatchAttempts: number;
-  /** Secret inputs were given: never stored, so the webhook cannot be rebuilt. */
+  /** Secret inputs were given: never stored, so the invocation cannot be rebuilt. */
   hasSecretInputs: boolean;
   steps: StepRecord[];
 }
@@ -79,7 +79,7 @@ export type RunVisibility =
   | { all: false; initiatedBy: string; actionIds: string[] };
 
 /** A permission condition on runs in query form: a column and the values it may take. */
-export type RunQuery = {
+export type RunPermissionQuery = {
   column: 'initiated_by' | 'action_type' | 'action_id';
   values: string[];
 };
@@ -92,7 +92,17 @@ export interface RunFilter {
   initiatedBy?: string;
 }
 
-/** Storage of runs, steps and report tokens. */
+/** What a run list asks for. */
+export interface RunListOptions {
+  filter: RunFilter;
+  visibility: RunVisibility;
+  /** Conditions of a permission policy, applied in the same query. */
+  permissionCriteria?: PermissionCriteria<RunPermissionQuery>;
+  limit: number;
+  cursor?: string;
+}
+
+/** Storage of runs, steps and report tokens: SQL only, no lifecycle rule. */
 export interface RunStore {
   /** Stores a new run (no steps) and the hash of its first report token. */
   insertRun(run: Omit<RunRecord, 'steps'>, tokenHash: string): Promise<void>;
@@ -119,22 +129,30 @@ export interface RunStore {
     tokenHash: string,
     decide: (current: RunRecord) => RunUpdate | undefined,
   ): Promise<RunRecord | undefined>;
-  listRuns(options: {
-    filter: RunFilter;
-    visibility: RunVisibility;
-    /** Conditions of a permission policy, applied in the same query. */
-    permissionCriteria?: PermissionCriteria<RunQuery>;
-    limit: number;
-    cursor?: string;
-  }): Promise<{ runs: RunRecord[]; nextCursor?: string }>;
+  /** A page of runs, newest first. */
+  listRuns(options: RunListOptions): Promise<{ runs: RunRecord[]; nextCursor?: string }>;
   /**
-   * Claims up to `limit` in-progress runs whose webhook was stored but whose sender's lease
-   * ran out (its instance died), each by a conditional update so two instances never claim
-   * one run; returns the ids claimed.
+   * Claims up to `limit` runs in one of `statuses` whose invocation was stored but whose
+   * sender's lease ran out (its instance died), each by a conditional update so two instances
+   * never claim one run; returns the ids claimed.
    */
-  claimUndispatched(now: Date, leaseUntil: Date, limit: number): Promise<string[]>;
+  claimUndispatched(options: {
+    now: Date;
+    leaseUntil: Date;
+    limit: number;
+    statuses: readonly RunStatus[];
+  }): Promise<string[]>;
   /** Adds another valid report token to a run (a re-sent webhook carries a new one). */
   addToken(runId: string, tokenHash: string, now: Date): Promise<void>;
-  /** Terminates up to `batchSize` non-final runs whose deadline passed; returns their ids. */
-  expireRuns(now: Date, batchSize: number, message: string): Promise<string[]>;
+  /**
+   * Writes `status` and `message` (completed now) on up to `batchSize` runs in one of
+   * `statuses` whose deadline passed, in one short statement; returns their ids.
+   */
+  expireRuns(options: {
+    now: Date;
+    batchSize: number;
+    statuses: readonly RunStatus[];
+    status: RunStatus;
+    message: string;
+  }): Promise<string[]>;
 }

@@ -1,0 +1,98 @@
+import { BackstageCredentials } from '@backstage/backend-plugin-api';
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
+import { ActionDefinition } from '../actions/types';
+import { RunPermissionQuery, RunRecord, RunVisibility } from '../database/RunStore';
+import { ActionAccess, Caller, Decision } from './ActionAccess';
+import { PermissionGate, PolicyDecisions } from './PermissionGate';
+
+/** A caller of the REST API: who they are and the credentials to read the catalog with. */
+export interface RequestContext {
+  caller: Caller;
+  credentials: BackstageCredentials;
+  /** The caller's rights, worked out once per request. */
+  access?: Promise<CallerAccess>;
+}
+
+/** Which runs a list may show a caller: none, or a visibility and the policy's conditions. */
+export type RunListAccess =
+  | { none: true }
+  | { none: false; visibility: RunVisibility; criteria?: PermissionCriteria<RunPermissionQuery> };
+
+/**
+ * What one caller may do. The config rules and the permission policy must both allow: a
+ * policy narrows the config rules and never widens them, so its DENY wins.
+ */
+export class CallerAccess {
+  constructor(
+    readonly caller: Caller,
+    private readonly rules: ActionAccess,
+    private readonly policy: PolicyDecisions,
+  ) {}
+
+  /** Admins and owners manage an action: they see its configuration and all its runs. */
+  manages(action: ActionDefinition): boolean {
+    return this.rules.manages(this.caller, action);
+  }
+
+  canSeeAction(action: ActionDefinition, entityOwners?: string[]): boolean {
+    return (
+      this.policy.mayReadAction(action) &&
+      this.rules.canSeeAction(this.caller, action, entityOwners)
+    );
+  }
+
+  canRunAction(action: ActionDefinition, entityOwners?: string[]): Decision {
+    const decision = this.rules.canRunAction(this.caller, action, entityOwners);
+    if (decision.allowed && !this.policy.mayRunAction(action)) {
+      return { allowed: false, reason: 'The permission policy does not allow you to run this action' };
+    }
+    return decision;
+  }
+
+  canReadRun(run: RunRecord, action?: ActionDefinition): boolean {
+    return this.policy.readRuns.test(run) && this.rules.canReadRun(this.caller, run, action);
+  }
+
+  canCancelRun(run: RunRecord, action?: ActionDefinition): boolean {
+    return this.policy.cancelRuns.test(run) && this.rules.canCancelRun(this.caller, run, action);
+  }
+
+  /** Which runs of these actions a run list may show (as SQL conditions). */
+  runList(actions: ActionDefinition[]): RunListAccess {
+    const { readRuns } = this.policy;
+    if (readRuns.none) {
+      return { none: true };
+    }
+    const visibility: RunVisibility = this.rules.isAdmin(this.caller)
+      ? { all: true }
+      : {
+          all: false,
+          initiatedBy: this.caller.userRef,
+          actionIds: actions
+            .filter(action => this.rules.canSeeAllRuns(this.caller, action))
+            .map(action => action.id),
+        };
+    return { none: false, visibility, criteria: readRuns.criteria };
+  }
+}
+
+/** Who may see and run actions and read and cancel runs: the config rules and the policy. */
+export class AccessPolicy {
+  constructor(
+    private readonly rules: ActionAccess,
+    private readonly gate: PermissionGate,
+  ) {}
+
+  /** Normalised user and group refs of the admins. */
+  get admins(): string[] {
+    return this.rules.admins;
+  }
+
+  /** The caller's rights; the permission framework is asked once per request. */
+  forRequest(ctx: RequestContext): Promise<CallerAccess> {
+    ctx.access ??= this.gate
+      .decide(ctx.credentials)
+      .then(policy => new CallerAccess(ctx.caller, this.rules, policy));
+    return ctx.access;
+  }
+}

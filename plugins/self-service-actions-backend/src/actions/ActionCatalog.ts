@@ -1,0 +1,158 @@
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { ConflictError, InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  ActionListItem,
+  JsonObject,
+  PublicActionDefinition,
+} from '@internal/plugin-self-service-actions-common';
+import Ajv, { ValidateFunction } from 'ajv';
+import { CallerAccess, AccessPolicy, RequestContext } from '../access/AccessPolicy';
+import { InvokerRegistry } from '../invokers/InvokerRegistry';
+import { appliesToEntity } from './appliesTo';
+import { entityOwners, findEntity } from './entities';
+import { compileInputSchema, inputErrorWithFields, toFieldErrors } from './inputValidation';
+import { ActionDefinition, ActionSource } from './types';
+
+/** An action a caller may run now, on its target entity. */
+export interface RunnableAction {
+  action: ActionDefinition;
+  entity?: Entity;
+  /** The owners of the target entity. */
+  entityOwners?: string[];
+  access: CallerAccess;
+}
+
+/**
+ * The actions as callers see them: which exist (from the source), which a caller may see and
+ * run, their public definitions, and whether inputs fit an action's schema.
+ */
+export class ActionCatalog {
+  private readonly inputValidators = new Map<string, ValidateFunction>();
+
+  constructor(
+    private readonly options: {
+      source: ActionSource;
+      access: AccessPolicy;
+      catalog: CatalogService;
+      invokers: InvokerRegistry;
+      ajv: Ajv;
+    },
+  ) {}
+
+  /** Every action, visible or not (for background work and permission resources). */
+  all(): Promise<ActionDefinition[]> {
+    return this.options.source.list();
+  }
+
+  /** An action by id, visible or not. */
+  find(id: string): Promise<ActionDefinition | undefined> {
+    return this.options.source.get(id);
+  }
+
+  /** The actions the caller may see, those applying to the entity when one is named. */
+  async list(ctx: RequestContext, entityRef?: string): Promise<ActionListItem[]> {
+    const { catalog, access, source } = this.options;
+    const entity = entityRef ? await findEntity(catalog, ctx, entityRef) : undefined;
+    const owners = entityOwners(entity);
+    const caller = await access.forRequest(ctx);
+    return (await source.list())
+      .filter(action => caller.canSeeAction(action, owners))
+      .filter(action => !entity || appliesToEntity(action, entity))
+      .map(action => {
+        const decision = caller.canRunAction(action, owners);
+        return {
+          ...this.publicDefinition(action, caller),
+          canRun: decision.allowed,
+          ...(decision.allowed ? {} : { reason: decision.reason }),
+        };
+      });
+  }
+
+  /** One action's public definition; NotFoundError when the caller may not see it. */
+  async get(ctx: RequestContext, id: string): Promise<PublicActionDefinition> {
+    const action = await this.options.source.get(id);
+    const caller = await this.options.access.forRequest(ctx);
+    if (!action || !caller.canSeeAction(action)) {
+      throw new NotFoundError(`Action ${id} not found`);
+    }
+    return this.publicDefinition(action, caller);
+  }
+
+  /**
+   * The action the caller wants to run on the entity, checked in the order of the contract:
+   * unknown entity or invisible action 404, not allowed 403, Draft 409, wrong target 400.
+   */
+  async findRunnable(ctx: RequestContext, actionId: string, entityRef?: string): Promise<RunnableAction> {
+    const { catalog, access, source } = this.options;
+    const entity = entityRef ? await findEntity(catalog, ctx, entityRef) : undefined;
+    const owners = entityOwners(entity);
+    const caller = await access.forRequest(ctx);
+    const action = await source.get(actionId);
+    if (!action || !caller.canSeeAction(action, owners)) {
+      throw new NotFoundError(`Action ${actionId} not found`);
+    }
+    const decision = caller.canRunAction(action, owners);
+    if (action.status === 'Draft') {
+      throw new ConflictError(`Action ${actionId} is a Draft and cannot be run`);
+    }
+    if (!decision.allowed) {
+      throw new NotAllowedError(decision.reason);
+    }
+    if (action.appliesTo && !entity) {
+      throw new InputError(`Action ${actionId} must be run on an entity (entityRef is required)`);
+    }
+    if (!action.appliesTo && entity) {
+      throw new InputError(`Action ${actionId} is a global action and takes no entity`);
+    }
+    if (entity && !appliesToEntity(action, entity)) {
+      throw new InputError(
+        `Action ${actionId} does not apply to ${stringifyEntityRef(entity)} (kind ${entity.kind})`,
+      );
+    }
+    return { action, entity, entityOwners: owners, access: caller };
+  }
+
+  /** The inputs with defaults applied; InputError with `fieldErrors` when they do not fit. */
+  validateInputs(action: ActionDefinition, inputs: JsonObject): JsonObject {
+    let validate = this.inputValidators.get(action.id);
+    if (!validate) {
+      validate = compileInputSchema(this.options.ajv, action.userInputs);
+      this.inputValidators.set(action.id, validate);
+    }
+    const copy = structuredClone(inputs);
+    if (!validate(copy)) {
+      throw inputErrorWithFields(
+        'Invalid inputs',
+        toFieldErrors(validate.errors).map(error => ({
+          ...error,
+          path: error.path ? `inputs.${error.path}` : 'inputs',
+        })),
+      );
+    }
+    return copy;
+  }
+
+  /**
+   * The definition without header values or secrets; where the method sends (its URL) only
+   * for those who manage the action. With no caller (a run's snapshot), never the URL.
+   */
+  publicDefinition(action: ActionDefinition, caller?: CallerAccess): PublicActionDefinition {
+    const invoker = this.options.invokers.get(action.method);
+    const where = caller?.manages(action) ? invoker.describe?.(action.method) : undefined;
+    return {
+      id: action.id,
+      name: action.name,
+      type: action.type,
+      icon: action.icon,
+      status: action.status,
+      ...(action.description ? { description: action.description } : {}),
+      owner: action.owner,
+      visibility: action.visibility,
+      ...(action.appliesTo ? { appliesTo: action.appliesTo } : {}),
+      userInputs: action.userInputs,
+      ...(action.uiSchema ? { uiSchema: action.uiSchema } : {}),
+      method: { type: action.method.type, ...where },
+    };
+  }
+}

@@ -1,0 +1,75 @@
+import { InputError } from '@backstage/errors';
+import { Knex } from 'knex';
+import {
+  isAndCriteria,
+  isNotCriteria,
+  isOrCriteria,
+} from '@backstage/plugin-permission-node';
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
+import { RunListOptions, RunPermissionQuery, RunRecord } from './RunStore';
+
+/** Adds permission criteria (all of, any of, not, column in values) to a query as SQL. */
+export function whereCriteria(builder: Knex.QueryBuilder, criteria: PermissionCriteria<RunPermissionQuery>): void {
+  if (isAndCriteria(criteria)) {
+    builder.where(all => {
+      for (const child of criteria.allOf) all.andWhere(b => whereCriteria(b, child));
+    });
+  } else if (isOrCriteria(criteria)) {
+    builder.where(any => {
+      for (const child of criteria.anyOf) any.orWhere(b => whereCriteria(b, child));
+    });
+  } else if (isNotCriteria(criteria)) {
+    builder.whereNot(b => whereCriteria(b, criteria.not));
+  } else {
+    builder.whereIn(criteria.column, criteria.values);
+  }
+}
+
+/** The cursor of the page after this run (newest first). */
+export function encodeCursor(run: RunRecord): string {
+  return Buffer.from(JSON.stringify([run.createdAt.getTime(), run.id])).toString('base64url');
+}
+
+/** The position a cursor names; InputError when it is not one of ours. */
+export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [millis, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof millis === 'number' && Number.isFinite(millis) && typeof id === 'string') {
+      return { createdAt: new Date(millis), id };
+    }
+  } catch {
+    // fall through
+  }
+  throw new InputError('Invalid cursor');
+}
+
+/** Narrows a run list query to the filters, the caller's visibility, the policy and the cursor. */
+export function whereListed(query: Knex.QueryBuilder, options: RunListOptions): void {
+  const { filter, visibility, permissionCriteria, cursor } = options;
+  if (filter.actionId) query.where('action_id', filter.actionId);
+  if (filter.entityRef) query.where('entity_ref', filter.entityRef);
+  if (filter.status) query.where('status', filter.status);
+  if (filter.initiatedBy) query.where('initiated_by', filter.initiatedBy);
+  if (!visibility.all) {
+    const { initiatedBy, actionIds } = visibility;
+    query.where(visible => {
+      visible.where('initiated_by', initiatedBy);
+      if (actionIds.length > 0) {
+        visible.orWhereIn('action_id', actionIds);
+      }
+    });
+  }
+  if (permissionCriteria) {
+    query.where(allowed => whereCriteria(allowed, permissionCriteria));
+  }
+  if (cursor) {
+    const after = decodeCursor(cursor);
+    query.where(older =>
+      older
+        .where('created_at', '<', after.createdAt)
+        .orWhere(sameTime =>
+          sameTime.where('created_at', '=', after.createdAt).andWhere('id', '<', after.id),
+        ),
+    );
+  }
+}

@@ -1,0 +1,202 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Knex } from 'knex';
+import { RunRecord } from '../RunStore';
+import { DbRunRowWithSteps, DispatchOutcome, InsertedRun, StepRowInput } from '../rows';
+import { Batcher } from './Batcher';
+import {
+  POSTGRES_COMPARE_AND_SET_MANY,
+  POSTGRES_INSERT_MANY,
+  POSTGRES_READ_MANY,
+  POSTGRES_SET_DISPATCH_STATUS_MANY,
+} from './statements';
+
+/** How many requests one batched statement serves at most. */
+const MAX_BATCH_SIZE = 200;
+/**
+ * Batches of one kind under way at once. Two: a batch that waits (for a run's lock, say) does
+ * not hold up every request behind it, and batches stay large (more did not go faster here).
+ */
+const MAX_CONCURRENT_BATCHES = 2;
+
+/** A run, named by its id or by the hash of one of its report tokens. */
+export type RunTarget = { id: string } | { tokenHash: string };
+
+/** A run to store, with the hash of its first report token. */
+type RunInsert = { row: InsertedRun; tokenHash: string };
+
+/** A run's new state, to be written if the run is still at `revision`. */
+type CompareAndSet = { next: RunRecord; revision: number; rows: StepRowInput[] };
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * JSON for a batched statement's input. A lone UTF-16 surrogate (possible in any JS string)
+ * is written as U+FFFD, as pg writes it in a single statement's parameters; as a JSON escape
+ * PostgreSQL would refuse it and fail the whole batch.
+ */
+function toJsonInput(value: unknown): string {
+  return JSON.stringify(value, (_key, item) =>
+    typeof item === 'string' ? item.replace(LONE_SURROGATE, '\ufffd') : item,
+  );
+}
+/** A compare-and-set as one element of POSTGRES_COMPARE_AND_SET_MANY's input. */
+function compareAndSetInput({ next, revision, rows }: CompareAndSet) {
+  return {
+    id: next.id,
+    revision,
+    status: next.status,
+    message: next.message,
+    error: next.error,
+    links: JSON.stringify(next.links),
+    started_at: next.startedAt,
+    completed_at: next.completedAt,
+    updated_at: next.updatedAt,
+    expires_at: next.expiresAt,
+    last_report_at: next.lastReportAt,
+    dispatch_status: next.dispatchStatus,
+    steps: rows,
+  };
+}
+
+
+/**
+ * PostgreSQL: concurrent requests of one kind share one statement (group commit): reads,
+ * compare-and-set writes, run inserts and invocation outcomes. Each kind has its Batcher; a
+ * batch the database refuses is retried request by request, so one bad request fails only
+ * itself.
+ */
+export class PostgresBatches {
+  private readonly reads: Batcher<RunTarget, DbRunRowWithSteps | undefined>;
+  private readonly compareAndSets: Batcher<CompareAndSet, boolean>;
+  private readonly inserts: Batcher<RunInsert, void>;
+  private readonly dispatchOutcomes: Batcher<DispatchOutcome, DbRunRowWithSteps | undefined>;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly logger?: LoggerService,
+  ) {
+    const batching = { maxBatchSize: MAX_BATCH_SIZE, maxConcurrentBatches: MAX_CONCURRENT_BATCHES };
+    this.reads = new Batcher({ run: targets => this.readMany(targets), ...batching });
+    this.compareAndSets = new Batcher({
+      run: writes => this.compareAndSetMany(writes),
+      key: write => write.next.id,
+      ...batching,
+    });
+    this.inserts = new Batcher({ run: inserts => this.insertMany(inserts), ...batching });
+    this.dispatchOutcomes = new Batcher({
+      run: outcomes => this.setDispatchStatusMany(outcomes),
+      key: outcome => outcome.id,
+      ...batching,
+    });
+  }
+
+  /** Reads a run with its steps. */
+  read(target: RunTarget): Promise<DbRunRowWithSteps | undefined> {
+    return this.reads.add(target);
+  }
+
+  /** Stores a run and its first token. */
+  insert(row: InsertedRun, tokenHash: string): Promise<void> {
+    return this.inserts.add({ row, tokenHash });
+  }
+
+  /** Writes a run's new state if it is still at `revision`; true when written. */
+  compareAndSet(next: RunRecord, revision: number, rows: StepRowInput[]): Promise<boolean> {
+    return this.compareAndSets.add({ next, revision, rows });
+  }
+
+  /** Records what became of a run's invocation; answers the run as updated. */
+  setDispatchStatus(outcome: DispatchOutcome): Promise<DbRunRowWithSteps | undefined> {
+    return this.dispatchOutcomes.add(outcome);
+  }
+
+  /**
+   * PostgreSQL: runs a batched statement for all its requests; if it fails, runs it for each
+   * request alone, so that a request the database refuses fails only itself. Logged, as a
+   * batch that keeps failing costs a statement per request.
+   */
+  private async eachAloneIfRefused<Item, Result>(
+    kind: string,
+    items: Item[],
+    runBatch: (items: Item[]) => Promise<Result[]>,
+  ): Promise<PromiseSettledResult<Result>[]> {
+    try {
+      return (await runBatch(items)).map(value => ({ status: 'fulfilled', value }));
+    } catch (error) {
+      if (items.length === 1) {
+        return [{ status: 'rejected', reason: error }];
+      }
+      this.logger?.warn(
+        `A batched ${kind} statement of ${items.length} requests failed, trying each alone: ${
+          (error as Error)?.message ?? error
+        }`,
+      );
+      return Promise.allSettled(items.map(async item => (await runBatch([item]))[0]));
+    }
+  }
+
+  /** PostgreSQL: stores runs with their tokens, in one statement (see Batcher). */
+  private insertMany(inserts: RunInsert[]): Promise<PromiseSettledResult<void>[]> {
+    return this.eachAloneIfRefused('insert', inserts, async batch => {
+      const tokens = batch.map(({ row, tokenHash }) => ({
+        token_hash: tokenHash,
+        run_id: row.id,
+        created_at: row.created_at,
+      }));
+      await this.db
+        .raw(POSTGRES_INSERT_MANY, [toJsonInput(batch.map(({ row }) => row)), toJsonInput(tokens)])
+        .options({ name: 'ssa_insert_runs' });
+      return batch.map(() => undefined);
+    });
+  }
+
+  /**
+   * PostgreSQL: records webhook outcomes, in one statement. An outcome left unrecorded would
+   * have the webhook sent again, hence the retry of each alone.
+   */
+  private setDispatchStatusMany(
+    outcomes: DispatchOutcome[],
+  ): Promise<PromiseSettledResult<DbRunRowWithSteps | undefined>[]> {
+    return this.eachAloneIfRefused('webhook outcome', outcomes, async batch => {
+      const result = await this.db
+        .raw(POSTGRES_SET_DISPATCH_STATUS_MANY, [
+          JSON.stringify(batch.map(({ id, dispatchStatus }) => ({ id, dispatch_status: dispatchStatus }))),
+        ])
+        .options({ name: 'ssa_set_dispatch_status_many' });
+      const byId = new Map((result.rows as DbRunRowWithSteps[]).map(row => [row.id, row]));
+      return batch.map(({ id }) => byId.get(id));
+    });
+  }
+
+  /** PostgreSQL: reads the runs of many readers, in one statement. */
+  private readMany(targets: RunTarget[]): Promise<PromiseSettledResult<DbRunRowWithSteps | undefined>[]> {
+    return this.eachAloneIfRefused('read', targets, async batch => {
+      const ids = batch.flatMap(target => ('id' in target ? [target.id] : []));
+      const tokenHashes = batch.flatMap(target => ('tokenHash' in target ? [target.tokenHash] : []));
+      const result = await this.db
+        .raw(POSTGRES_READ_MANY, [ids, tokenHashes])
+        .options({ name: 'ssa_read_runs' });
+      const byId = new Map<string, DbRunRowWithSteps>();
+      const byToken = new Map<string, DbRunRowWithSteps>();
+      for (const row of result.rows as Array<DbRunRowWithSteps & { read_by_token: string | null }>) {
+        if (row.read_by_token === null) {
+          byId.set(row.id, row);
+        } else {
+          byToken.set(row.read_by_token, row);
+        }
+      }
+      return batch.map(target => ('id' in target ? byId.get(target.id) : byToken.get(target.tokenHash)));
+    });
+  }
+
+  /** PostgreSQL: writes the reports of many runs, in one statement; true for each written. */
+  private compareAndSetMany(writes: CompareAndSet[]): Promise<PromiseSettledResult<boolean>[]> {
+    return this.eachAloneIfRefused('compare-and-set', writes, async batch => {
+      const result = await this.db
+        .raw(POSTGRES_COMPARE_AND_SET_MANY, [toJsonInput(batch.map(compareAndSetInput))])
+        .options({ name: 'ssa_compare_and_set_many' });
+      const written = new Set((result.rows as Array<{ id: string }>).map(row => row.id));
+      return batch.map(write => written.has(write.next.id));
+    });
+  }
+}

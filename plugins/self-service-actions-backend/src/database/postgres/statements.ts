@@ -1,0 +1,101 @@
+/* PostgreSQL statements of the store, batched ones included (see PostgresBatches). */
+import { INSERTED_RUN_COLUMNS } from '../rows';
+
+/**
+ * A run's steps as one JSON array column, in position order, so a run and its steps are read
+ * in one statement (one round trip to the database instead of two).
+ */
+export const POSTGRES_STEPS_JSON = `coalesce((select json_agg(json_build_object('title', s.title,
+  'status', s.status, 'started_at', s.started_at, 'completed_at', s.completed_at, 'logs', s.logs)
+  order by s.position) from run_steps s where s.run_id = runs.id), '[]'::json) as steps_json`;
+
+/**
+ * PostgreSQL: locks, in id order, the runs of a batched statement's `input` (with a condition
+ * on them). Two statements that lock several runs in different orders could deadlock (and
+ * PostgreSQL would then abort one after a second); locking in one order, before writing, cannot.
+ * NO KEY UPDATE, the lock an update of non-key columns takes anyway: unlike FOR UPDATE it does
+ * not wait for a token being inserted for the run (whose foreign key check holds KEY SHARE).
+ */
+const lockInIdOrder = (condition: string) => `locked as materialized (
+    select runs.id from runs join input i on i.id = runs.id ${condition}
+    order by runs.id for no key update of runs
+  )`;
+
+/**
+ * PostgreSQL: writes runs' new states, each only if the run's revision is still the one it was
+ * decided on (bumping it), and upserts a run's steps only if its update matched: a
+ * compare-and-set for many runs in one statement (one write per run: see Batcher). Answers
+ * the ids of the runs written; the others moved on meanwhile.
+ */
+export const POSTGRES_COMPARE_AND_SET_MANY = `with input as (
+    select * from json_to_recordset(?::json) as i(id text, revision integer, status text,
+      message text, error text, links text, started_at timestamptz, completed_at timestamptz,
+      updated_at timestamptz, expires_at timestamptz, last_report_at timestamptz,
+      dispatch_status text, steps json)
+  ),
+  ${lockInIdOrder('and runs.revision = i.revision')},
+  updated as (
+    update runs set status = i.status, message = i.message, error = i.error, links = i.links,
+      started_at = i.started_at, completed_at = i.completed_at, updated_at = i.updated_at,
+      expires_at = i.expires_at, last_report_at = i.last_report_at,
+      dispatch_status = i.dispatch_status, revision = runs.revision + 1
+    from input i, locked
+    where runs.id = locked.id and i.id = locked.id and runs.revision = i.revision
+    returning runs.id
+  ),
+  upserted as (
+    insert into run_steps (run_id, title, position, status, started_at, completed_at, logs)
+    select updated.id, s.title, s.position, s.status, s.started_at, s.completed_at, s.logs
+    from updated join input i on i.id = updated.id
+    cross join lateral json_to_recordset(i.steps) as s(title text, position integer,
+      status text, started_at timestamptz, completed_at timestamptz, logs text)
+    on conflict (run_id, title) do update set status = excluded.status,
+      started_at = excluded.started_at, completed_at = excluded.completed_at, logs = excluded.logs
+  )
+  select id from updated`;
+
+/** PostgreSQL: records the webhook outcome of many runs, answering them with their steps. */
+export const POSTGRES_SET_DISPATCH_STATUS_MANY = `with input as (
+    select * from json_to_recordset(?::json) as i(id text, dispatch_status text)
+  ),
+  ${lockInIdOrder('')}
+  update runs set dispatch_status = i.dispatch_status, revision = runs.revision + 1
+  from input i, locked
+  where runs.id = locked.id and i.id = locked.id
+  returning runs.*, ${POSTGRES_STEPS_JSON}`;
+
+/** PostgreSQL: stores many runs and their report tokens in one statement. */
+export const POSTGRES_INSERT_MANY = `with inserted as (
+    insert into runs (${INSERTED_RUN_COLUMNS.join(', ')})
+    select ${INSERTED_RUN_COLUMNS.join(', ')} from json_populate_recordset(null::runs, ?::json)
+    returning id
+  )
+  insert into run_tokens (token_hash, run_id, created_at)
+  select t.token_hash, t.run_id, t.created_at
+  from json_to_recordset(?::json) as t(token_hash text, run_id text, created_at timestamptz)
+  join inserted on inserted.id = t.run_id`;
+
+/** PostgreSQL: runs by id and by token hash, with their steps, for many readers at once. */
+export const POSTGRES_READ_MANY = `select runs.*, ${POSTGRES_STEPS_JSON}, null::text as read_by_token
+  from runs where runs.id = any(?::text[])
+  union all
+  select runs.*, ${POSTGRES_STEPS_JSON}, run_tokens.token_hash as read_by_token
+  from run_tokens join runs on runs.id = run_tokens.run_id where run_tokens.token_hash = any(?::text[])`;
+
+/**
+ * Terminates a batch of stale runs: `$1` status, `$2` message, `$3` now (completed and
+ * updated), then the open statuses, `now` and the batch size.
+ *
+ * The batch is selected once (an InitPlan) and locked, SKIP LOCKED leaving runs a report holds
+ * right now to the next batch; the update then finds the locked runs by primary key. Written so
+ * that no plan depends on statistics: many runs having just gone stale is exactly when
+ * statistics are stale, and an IN (subquery) or a join was then planned as a loop over every
+ * open run (minutes for 100 000 runs). No ORDER BY: which stale runs go first does not matter,
+ * and without it the batch query stops early.
+ */
+export const postgresExpireBatch = (openStatuses: number) => `update runs
+  set status = ?, message = ?, completed_at = ?, updated_at = ?, revision = revision + 1
+  where id = any(array(select id from runs
+    where status in (${Array(openStatuses).fill('?').join(', ')}) and expires_at < ?
+    limit ? for update skip locked))
+  returning id`;

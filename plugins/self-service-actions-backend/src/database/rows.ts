@@ -1,0 +1,162 @@
+import { DispatchStatus, RunChanges, RunRecord, StepRecord } from './RunStore';
+
+/** A row of the runs table. */
+export interface DbRunRow {
+  id: string;
+  action_id: string;
+  action_name: string;
+  action_type: string;
+  action_snapshot: string;
+  entity_ref: string | null;
+  initiated_by: string;
+  status: string;
+  message: string | null;
+  error: string | null;
+  inputs: string;
+  links: string;
+  rerun_of: string | null;
+  started_at: Date | number | string | null;
+  completed_at: Date | number | string | null;
+  created_at: Date | number | string;
+  updated_at: Date | number | string;
+  expires_at: Date | number | string;
+  last_report_at: Date | number | string | null;
+  dispatch_status: string;
+  dispatch_lease_until: Date | number | string | null;
+  dispatch_attempts: number;
+  has_secret_inputs: boolean | number;
+  revision: number;
+}
+
+/** A run row read with its steps aggregated into one JSON column (see stepsJson). */
+export type DbRunRowWithSteps = DbRunRow & { steps_json: string | Array<Omit<DbStepRow, 'run_id'>> };
+
+/** A row of the run_steps table. */
+export interface DbStepRow {
+  run_id: string;
+  position: number;
+  title: string;
+  status: string;
+  started_at: Date | number | string;
+  completed_at: Date | number | string | null;
+  logs: string;
+}
+
+// PostgreSQL returns Date objects, SQLite the numbers knex wrote (milliseconds).
+function toDate(value: Date | number | string): Date;
+function toDate(value: Date | number | string | null): Date | null;
+function toDate(value: Date | number | string | null): Date | null {
+  if (value === null) {
+    return null;
+  }
+  return value instanceof Date ? value : new Date(value);
+}
+
+function toStep(row: Omit<DbStepRow, 'run_id'>): StepRecord {
+  return {
+    title: row.title,
+    status: row.status as StepRecord['status'],
+    startedAt: toDate(row.started_at),
+    completedAt: toDate(row.completed_at),
+    logs: JSON.parse(row.logs),
+  };
+}
+
+/** The run a row (with its steps) holds. */
+export function toRecord(row: DbRunRowWithSteps): RunRecord {
+  // PostgreSQL parses json columns; SQLite returns the text.
+  const steps = typeof row.steps_json === 'string' ? JSON.parse(row.steps_json) : row.steps_json;
+  return {
+    id: row.id,
+    actionId: row.action_id,
+    actionName: row.action_name,
+    actionType: row.action_type as RunRecord['actionType'],
+    actionSnapshot: JSON.parse(row.action_snapshot),
+    entityRef: row.entity_ref,
+    initiatedBy: row.initiated_by,
+    status: row.status as RunRecord['status'],
+    message: row.message,
+    error: row.error,
+    inputs: JSON.parse(row.inputs),
+    links: JSON.parse(row.links),
+    rerunOf: row.rerun_of,
+    startedAt: toDate(row.started_at),
+    completedAt: toDate(row.completed_at),
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+    expiresAt: toDate(row.expires_at),
+    lastReportAt: toDate(row.last_report_at),
+    dispatchStatus: row.dispatch_status as RunRecord['dispatchStatus'],
+    dispatchLeaseUntil: toDate(row.dispatch_lease_until),
+    dispatchAttempts: Number(row.dispatch_attempts),
+    hasSecretInputs: Boolean(row.has_secret_inputs),
+    steps: steps.map(toStep),
+  };
+}
+
+
+/** Columns written when a run is stored (the others keep their defaults). */
+export const INSERTED_RUN_COLUMNS = [
+  'id', 'action_id', 'action_name', 'action_type', 'action_snapshot', 'entity_ref',
+  'initiated_by', 'status', 'message', 'error', 'inputs', 'links', 'rerun_of', 'started_at',
+  'completed_at', 'created_at', 'updated_at', 'expires_at', 'last_report_at', 'dispatch_status',
+  'dispatch_lease_until', 'dispatch_attempts', 'has_secret_inputs', 'revision',
+] as const;
+
+/** The columns of a new run's row. */
+export type InsertedRun = Pick<DbRunRow, (typeof INSERTED_RUN_COLUMNS)[number]>;
+
+/** A step row as written (dates as Date). */
+export type StepRowInput = Omit<DbStepRow, 'started_at' | 'completed_at'> & {
+  started_at: Date;
+  completed_at: Date | null;
+};
+
+/** The row of a new run (revision 0). */
+export function toInsertedRow(run: Omit<RunRecord, 'steps'>): InsertedRun {
+  return {
+    id: run.id,
+    action_id: run.actionId,
+    action_name: run.actionName,
+    action_type: run.actionType,
+    action_snapshot: JSON.stringify(run.actionSnapshot),
+    entity_ref: run.entityRef,
+    initiated_by: run.initiatedBy,
+    status: run.status,
+    message: run.message,
+    error: run.error,
+    inputs: JSON.stringify(run.inputs),
+    links: JSON.stringify(run.links),
+    rerun_of: run.rerunOf,
+    started_at: run.startedAt,
+    completed_at: run.completedAt,
+    created_at: run.createdAt,
+    updated_at: run.updatedAt,
+    expires_at: run.expiresAt,
+    last_report_at: run.lastReportAt,
+    dispatch_status: run.dispatchStatus,
+    dispatch_lease_until: run.dispatchLeaseUntil,
+    dispatch_attempts: run.dispatchAttempts,
+    has_secret_inputs: run.hasSecretInputs,
+    revision: 0,
+  };
+}
+
+/** The columns a run's changes write. */
+export function toRowChanges(changes: RunChanges): Partial<DbRunRow> {
+  const row: Partial<DbRunRow> = {};
+  if (changes.status !== undefined) row.status = changes.status;
+  if (changes.message !== undefined) row.message = changes.message;
+  if (changes.error !== undefined) row.error = changes.error;
+  if (changes.links !== undefined) row.links = JSON.stringify(changes.links);
+  if (changes.startedAt !== undefined) row.started_at = changes.startedAt;
+  if (changes.completedAt !== undefined) row.completed_at = changes.completedAt;
+  if (changes.updatedAt !== undefined) row.updated_at = changes.updatedAt;
+  if (changes.expiresAt !== undefined) row.expires_at = changes.expiresAt;
+  if (changes.lastReportAt !== undefined) row.last_report_at = changes.lastReportAt;
+  if (changes.dispatchStatus !== undefined) row.dispatch_status = changes.dispatchStatus;
+  return row;
+}
+
+/** What became of a run's invocation, as one element of a batched statement's input. */
+export type DispatchOutcome = { id: string; dispatchStatus: DispatchStatus };

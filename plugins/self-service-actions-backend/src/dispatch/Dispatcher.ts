@@ -1,0 +1,162 @@
+import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
+import { Entity } from '@backstage/catalog-model';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { isJsonObject, JsonObject } from '@internal/plugin-self-service-actions-common';
+import { InvocationContext } from '@internal/plugin-self-service-actions-node';
+import { ActionDefinition, ActionSource } from '../actions/types';
+import { RunSettings } from '../config';
+import { RunRecord, RunStore } from '../database/RunStore';
+import { InvokerRegistry } from '../invokers/InvokerRegistry';
+import { applyAnswer, DISPATCHABLE_STATUSES, failUndelivered } from '../runs/lifecycle';
+import { ReportParser } from '../runs/parseReport';
+import { mintToken } from '../runs/tokens';
+
+/** Runs claimed at most per recovery round. */
+const RECOVERY_BATCH = 50;
+
+/**
+ * Durable dispatch: a run is stored under a lease before its invocation is sent; the outcome
+ * is recorded (and applied through the lifecycle rules); runs whose sender died before sending
+ * are claimed by another instance when the lease runs out and sent then (at least once:
+ * receivers dedupe on the run id).
+ */
+export class Dispatcher {
+  constructor(
+    private readonly options: {
+      store: RunStore;
+      invokers: InvokerRegistry;
+      actions: ActionSource;
+      catalog: CatalogService;
+      auth: AuthService;
+      logger: LoggerService;
+      reportParser: ReportParser;
+      /** Where external systems report (`POST /report`). */
+      reportUrl: string;
+      runSettings: RunSettings;
+      /** Added to an invocation's timeout to make the lease of its dispatch. */
+      leaseMarginMs: number;
+    },
+  ) {}
+
+  /** What the invoker of a run is given. */
+  invocationContext(options: {
+    action: ActionDefinition;
+    runId: string;
+    reportToken: string;
+    entity?: Entity;
+    userRef: string;
+    inputs: JsonObject;
+  }): InvocationContext {
+    const { action } = options;
+    const properties = action.userInputs.properties;
+    return {
+      method: action.method,
+      action: { id: action.id, name: action.name, type: action.type },
+      run: { id: options.runId, reportUrl: this.options.reportUrl, reportToken: options.reportToken },
+      entity: options.entity,
+      user: { ref: options.userRef },
+      inputs: options.inputs,
+      declaredInputs: isJsonObject(properties) ? Object.keys(properties) : [],
+    };
+  }
+
+  /** Refuses (InputError) a run whose invocation cannot be built safely from its inputs. */
+  check(context: InvocationContext): void {
+    this.options.invokers.get(context.method).check?.(context);
+  }
+
+  /** Until when a new run's dispatch belongs to this instance. */
+  leaseUntil(action: ActionDefinition, now: Date): Date {
+    return new Date(now.getTime() + action.method.timeoutMs + this.options.leaseMarginMs);
+  }
+
+  /** Invokes the external system of a stored run and records what became of it. */
+  async dispatch(context: InvocationContext): Promise<RunRecord> {
+    const { store, invokers, logger, reportParser, runSettings } = this.options;
+    const runId = context.run.id;
+    const outcome = await invokers.get(context.method).invoke(context);
+    const now = new Date();
+    if (outcome.kind === 'timed-out') {
+      logger.info(`The invocation of run ${runId} did not answer in time; the run stays in progress`);
+      return store.setDispatchStatus(runId, 'timed-out');
+    }
+    if (outcome.kind === 'failed') {
+      // The reason (on the run) may quote the receiver's answer: it is not logged.
+      logger.warn(`The invocation of run ${runId} failed`);
+      return store.updateRun(runId, failUndelivered(outcome.reason, now));
+    }
+    const report = reportParser.parseAnswer(outcome.answer);
+    if (!report) {
+      // The common answer (202, no report): one statement, nothing to decide.
+      return store.setDispatchStatus(runId, 'delivered');
+    }
+    return store.updateRun(runId, applyAnswer(report, now, runSettings));
+  }
+
+  /**
+   * Sends the invocations of runs whose instance died between storing and sending them. A
+   * re-sent invocation carries a new report token; a run whose secret inputs were lost, whose
+   * action or entity is gone, fails instead. Returns how many runs were claimed.
+   */
+  async recoverPending(now = new Date()): Promise<number> {
+    const { store, leaseMarginMs } = this.options;
+    const claimed = await store.claimUndispatched({
+      now,
+      leaseUntil: new Date(now.getTime() + leaseMarginMs),
+      limit: RECOVERY_BATCH,
+      statuses: DISPATCHABLE_STATUSES,
+    });
+    for (const runId of claimed) {
+      const run = await store.getRun(runId);
+      if (run) {
+        await this.recover(run, now);
+      }
+    }
+    return claimed.length;
+  }
+
+  private async recover(run: RunRecord, now: Date): Promise<void> {
+    const { store, logger, catalog, auth, actions } = this.options;
+    const fail = async (reason: string) => {
+      logger.warn(`Run ${run.id} was never dispatched and cannot be: ${reason}`);
+      await store.updateRun(run.id, failUndelivered(reason, now));
+    };
+    const action = await actions.get(run.actionId);
+    if (!action) {
+      await fail('the action was removed before the webhook was sent; re-run');
+      return;
+    }
+    if (run.hasSecretInputs) {
+      await fail('secret inputs lost before dispatch; re-run');
+      return;
+    }
+    let entity: Entity | undefined;
+    if (run.entityRef) {
+      entity = await catalog.getEntityByRef(run.entityRef, {
+        credentials: await auth.getOwnServiceCredentials(),
+      });
+      if (!entity) {
+        await fail(`entity ${run.entityRef} no longer exists; re-run`);
+        return;
+      }
+    }
+    const { token, hash } = mintToken();
+    const context = this.invocationContext({
+      action,
+      runId: run.id,
+      reportToken: token,
+      entity,
+      userRef: run.initiatedBy,
+      inputs: run.inputs,
+    });
+    try {
+      this.check(context);
+    } catch (error) {
+      await fail(`the webhook cannot be rebuilt: ${(error as Error).message}`);
+      return;
+    }
+    await store.addToken(run.id, hash, now);
+    logger.info(`Sending the invocation of run ${run.id}, whose first sender stopped before sending it`);
+    await this.dispatch(context);
+  }
+}

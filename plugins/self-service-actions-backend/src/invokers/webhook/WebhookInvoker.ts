@@ -1,0 +1,67 @@
+import { Config } from '@backstage/config';
+import {
+  InvocationContext,
+  InvocationOutcome,
+  Invoker,
+} from '@internal/plugin-self-service-actions-node';
+import { WebhookSettings } from '../../config';
+import { buildWebhookRequest } from './buildRequest';
+import { sendWebhook } from './sendWebhook';
+import { signWebhook } from './sign';
+import { readWebhookMethod, WebhookMethod } from './webhookMethod';
+
+/** How much of a refusing receiver's answer is kept on the run. */
+const FAILURE_BODY_BYTES = 1024;
+
+function firstBytes(text: string, bytes: number): string {
+  return Buffer.from(text, 'utf8').subarray(0, bytes).toString('utf8');
+}
+
+/**
+ * `method.type: Webhook`: a signed JSON POST whose immediate answer may already be a status
+ * report. Redirects are never followed; the answer is read up to a size limit.
+ */
+export class WebhookInvoker implements Invoker<WebhookMethod> {
+  readonly type = 'Webhook';
+
+  constructor(private readonly settings: WebhookSettings) {}
+
+  validate(methodConfig: Config): WebhookMethod {
+    return readWebhookMethod(methodConfig, this.settings);
+  }
+
+  describe(method: WebhookMethod): { url: string } {
+    return { url: method.url };
+  }
+
+  check(context: InvocationContext<WebhookMethod>): void {
+    buildWebhookRequest(context, this.settings.allowedHosts);
+  }
+
+  async invoke(context: InvocationContext<WebhookMethod>): Promise<InvocationOutcome> {
+    const { method, run } = context;
+    const request = signWebhook(
+      buildWebhookRequest(context, this.settings.allowedHosts),
+      run.id,
+      method.signingSecrets,
+    );
+    const outcome = await sendWebhook(request, {
+      timeoutMs: method.timeoutMs,
+      maxResponseBytes: this.settings.maxResponseBytes,
+    });
+    if (outcome.kind === 'timeout') {
+      return { kind: 'timed-out' };
+    }
+    if (outcome.kind === 'error') {
+      return { kind: 'failed', reason: `Webhook request failed: ${outcome.message}` };
+    }
+    if (outcome.status >= 300 && outcome.status < 400) {
+      return { kind: 'failed', reason: `Webhook answered ${outcome.status}: redirect not followed` };
+    }
+    if (outcome.status < 200 || outcome.status >= 300) {
+      const body = firstBytes(outcome.body, FAILURE_BODY_BYTES);
+      return { kind: 'failed', reason: `Webhook answered ${outcome.status}${body ? `: ${body}` : ''}` };
+    }
+    return { kind: 'accepted', answer: outcome.body };
+  }
+}

@@ -1,0 +1,113 @@
+import { Config } from '@backstage/config';
+import { isJsonObject, JsonObject, JsonValue } from '@internal/plugin-self-service-actions-common';
+import { InvokerMethod, MethodConfigError } from '@internal/plugin-self-service-actions-node';
+import { readOptionalDurationMs, WebhookSettings } from '../../config';
+import { readSigningSecrets } from './signingSecrets';
+
+/** How a webhook action calls the external system. Header values are secret. */
+export interface WebhookMethod extends InvokerMethod {
+  type: 'Webhook';
+  url: string;
+  queryParameters: Record<string, string>;
+  headers: Record<string, string>;
+  payload?: JsonObject;
+  reportTokenKey: string;
+  /** Standard Webhooks signing secrets (the action's, else the global ones); empty: unsigned. */
+  signingSecrets: string[];
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const PLACEHOLDERS = /\{\{[^}]*\}\}/g;
+
+/** True when `host` matches one of the patterns (`*.example.com` matches subdomains only). */
+export function isHostAllowed(host: string, patterns: string[] | undefined): boolean {
+  if (!patterns) {
+    return true;
+  }
+  const name = host.toLocaleLowerCase('en-US');
+  return patterns.some(pattern => {
+    const p = pattern.toLocaleLowerCase('en-US');
+    return p.startsWith('*.') ? name.endsWith(p.slice(1)) : name === p;
+  });
+}
+
+function fail(field: string, problem: string): never {
+  throw new MethodConfigError(field, problem);
+}
+
+function readStringMap(field: string, value: JsonValue | undefined): Record<string, string> {
+  if (value === undefined || value === null) {
+    return {};
+  }
+  if (!isJsonObject(value)) {
+    return fail(field, 'must be a map of names to values');
+  }
+  const result: Record<string, string> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean') {
+      return fail(`${field}.${key}`, 'must be a string');
+    }
+    result[key] = String(item);
+  }
+  return result;
+}
+
+/** Reads and checks a Webhook action's `method` block; throws naming the field. */
+export function readWebhookMethod(config: Config, settings: WebhookSettings): WebhookMethod {
+  const raw = config.get() as JsonObject;
+  if (raw.httpMethod !== undefined && raw.httpMethod !== 'POST') {
+    return fail('httpMethod', `must be POST, not ${JSON.stringify(raw.httpMethod)}`);
+  }
+  const url = raw.url;
+  if (typeof url !== 'string' || !url) {
+    return fail('url', 'is required');
+  }
+  const origin = /^(https?):\/\/([^/?#]*)/i.exec(url);
+  if (!origin) {
+    return fail('url', 'must be an http or https URL');
+  }
+  if (origin[0].includes('{{')) {
+    return fail('url', 'cannot have placeholders in its scheme, host or port');
+  }
+  let hostname: string;
+  try {
+    hostname = new URL(url.replace(PLACEHOLDERS, 'x')).hostname;
+  } catch {
+    return fail('url', 'is not a valid URL');
+  }
+  const headers = readStringMap('headers', raw.headers);
+  for (const name of Object.keys(headers)) {
+    if (!HEADER_NAME.test(name)) {
+      fail('headers', `has an invalid header name ${JSON.stringify(name)}`);
+    }
+  }
+  if (raw.payload !== undefined && !isJsonObject(raw.payload)) {
+    return fail('payload', 'must be an object');
+  }
+  const reportTokenKey = raw.reportTokenKey ?? 'reportToken';
+  if (typeof reportTokenKey !== 'string' || !reportTokenKey) {
+    return fail('reportTokenKey', 'must be a non-empty string');
+  }
+  if (!isHostAllowed(hostname, settings.allowedHosts)) {
+    fail('url', 'points at a host not in selfServiceActions.webhook.allowedHosts');
+  }
+  const signingSecrets = readSigningSecrets(raw.signingSecret, problem =>
+    fail('signingSecret', problem),
+  );
+  let timeoutMs: number | undefined;
+  try {
+    timeoutMs = readOptionalDurationMs(config, 'timeout');
+  } catch (error) {
+    return fail('timeout', `is not a duration: ${(error as Error).message}`);
+  }
+  return {
+    type: 'Webhook',
+    url,
+    queryParameters: readStringMap('queryParameters', raw.queryParameters),
+    headers,
+    payload: raw.payload,
+    reportTokenKey,
+    timeoutMs: timeoutMs ?? settings.timeoutMs,
+    signingSecrets: signingSecrets.length > 0 ? signingSecrets : settings.signingSecrets,
+  };
+}

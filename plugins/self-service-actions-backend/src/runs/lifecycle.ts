@@ -1,0 +1,154 @@
+/*
+ * The rules of a run's life, in one place: which statuses are open or final, what a new run
+ * looks like, and how each event (a report, the invocation's answer, a cancel, expiry) changes
+ * a run. Each event is a decision made on the run's current state and written by the store
+ * only if the run did not change meanwhile, so concurrent events never lose one another.
+ */
+import { AuthenticationError } from '@backstage/errors';
+import {
+  isFinalStatus,
+  JsonObject,
+  PublicActionDefinition,
+  RunStatus,
+  StatusReport,
+} from '@internal/plugin-self-service-actions-common';
+import { ActionDefinition } from '../actions/types';
+import { RunSettings } from '../config';
+import { RunRecord, RunUpdate } from '../database/RunStore';
+import { finalRunConflict, mergeReport } from './mergeReport';
+import { JudgedReport } from './parseReport';
+
+/** A decision on a run's current state: what to write, or undefined for nothing. */
+export type RunDecision = (current: RunRecord) => RunUpdate | undefined;
+
+/** Statuses in which a run may still change; past its deadline the sweep terminates it. */
+export const OPEN_STATUSES: readonly RunStatus[] = ['inprogress', 'pending-approval'];
+
+/** A stored run is invoked only in these statuses: a cancelled run is never sent. */
+export const DISPATCHABLE_STATUSES: readonly RunStatus[] = ['inprogress'];
+
+/** What the sweep writes on an open run whose deadline passed. */
+export const EXPIRED = {
+  status: 'terminated',
+  message: 'Terminated: no final report before the report token expired',
+} as const;
+
+/**
+ * A new run, stored before anything is sent: in progress, with its deadline, and a lease on
+ * its invocation (if this instance dies before sending, another claims the run when the lease
+ * runs out and sends it).
+ */
+export function newRun(options: {
+  id: string;
+  action: ActionDefinition;
+  snapshot: PublicActionDefinition;
+  entityRef: string | null;
+  initiatedBy: string;
+  /** The inputs to store: secret ones are never stored. */
+  storedInputs: JsonObject;
+  hasSecretInputs: boolean;
+  rerunOf: string | null;
+  now: Date;
+  leaseUntil: Date;
+  settings: RunSettings;
+}): Omit<RunRecord, 'steps'> {
+  const { action, now } = options;
+  return {
+    id: options.id,
+    actionId: action.id,
+    actionName: action.name,
+    actionType: action.type,
+    actionSnapshot: options.snapshot,
+    entityRef: options.entityRef,
+    initiatedBy: options.initiatedBy,
+    status: 'inprogress',
+    message: null,
+    error: null,
+    inputs: options.storedInputs,
+    links: [],
+    rerunOf: options.rerunOf,
+    startedAt: now,
+    completedAt: null,
+    createdAt: now,
+    updatedAt: now,
+    expiresAt: new Date(now.getTime() + options.settings.tokenTtlMs),
+    lastReportAt: null,
+    dispatchStatus: 'pending',
+    dispatchLeaseUntil: options.leaseUntil,
+    dispatchAttempts: 1,
+    hasSecretInputs: options.hasSecretInputs,
+  };
+}
+
+/**
+ * A status report, checked in the order of the contract, each refusal changing nothing: a
+ * final run 409 (even with an expired token, so the receiver stops), an expired token 401, an
+ * invalid body 400. `judge` is asked only then, and may be asked more than once.
+ */
+export function applyReport(judge: () => JudgedReport, now: Date, settings: RunSettings): RunDecision {
+  return current => {
+    if (isFinalStatus(current.status)) {
+      throw finalRunConflict(current);
+    }
+    if (current.expiresAt.getTime() <= now.getTime()) {
+      throw new AuthenticationError('Report token expired');
+    }
+    const judged = judge();
+    if (judged.error) {
+      throw judged.error;
+    }
+    return mergeReport(current, judged.report, now, settings);
+  };
+}
+
+/**
+ * The invocation's immediate answer, when it is a report. The receiver may already have
+ * reported (even a final status) before answering: a final run only records the delivery, and
+ * an answer that cannot be merged is ignored.
+ */
+export function applyAnswer(report: StatusReport, now: Date, settings: RunSettings): RunDecision {
+  return current => {
+    if (isFinalStatus(current.status)) {
+      return { run: { dispatchStatus: 'delivered' } };
+    }
+    try {
+      const update = mergeReport(current, report, now, settings);
+      return { ...update, run: { ...update.run, dispatchStatus: 'delivered' } };
+    } catch {
+      return { run: { dispatchStatus: 'delivered' } };
+    }
+  };
+}
+
+/** An invocation that failed fails its run, unless a report already reached it. */
+export function failUndelivered(reason: string, now: Date): RunDecision {
+  return current =>
+    isFinalStatus(current.status) || current.lastReportAt
+      ? { run: { dispatchStatus: 'failed' } }
+      : {
+          run: {
+            status: 'failed',
+            error: reason,
+            completedAt: now,
+            updatedAt: now,
+            dispatchStatus: 'failed',
+          },
+        };
+}
+
+/** A cancel terminates an open run; a final run answers 409. */
+export function cancelBy(userRef: string, now: Date): RunDecision {
+  return current => {
+    if (isFinalStatus(current.status)) {
+      throw finalRunConflict(current);
+    }
+    return {
+      run: {
+        status: 'terminated',
+        message: `Cancelled by ${userRef}`,
+        completedAt: now,
+        updatedAt: now,
+      },
+    };
+  };
+}

@@ -1,0 +1,49 @@
+import { isFinalStatus, Run } from '@internal/plugin-self-service-actions-common';
+import { CallerAccess } from '../access/AccessPolicy';
+import { ActionDefinition } from '../actions/types';
+import { RunRecord } from '../database/RunStore';
+
+function toIso(date: Date | null): string | null {
+  return date ? date.toISOString() : null;
+}
+
+/**
+ * A run as the API shows it to a caller, with what the caller may do with it. `action` is the
+ * run's action as it is now (undefined once removed); `entityOwners` the owners of the run's
+ * entity, when they decide whether the caller may re-run.
+ */
+export function toApiRun(
+  run: RunRecord,
+  action: ActionDefinition | undefined,
+  access: CallerAccess,
+  entityOwners?: string[],
+): Run {
+  return {
+    id: run.id,
+    actionId: run.actionId,
+    actionName: run.actionName,
+    actionType: run.actionType,
+    entityRef: run.entityRef,
+    initiatedBy: run.initiatedBy,
+    status: run.status,
+    message: run.message,
+    error: run.error,
+    startedAt: toIso(run.startedAt),
+    completedAt: toIso(run.completedAt),
+    createdAt: run.createdAt.toISOString(),
+    updatedAt: run.updatedAt.toISOString(),
+    inputs: run.inputs,
+    steps: run.steps.map(step => ({
+      title: step.title,
+      status: step.status,
+      startedAt: step.startedAt.toISOString(),
+      completedAt: toIso(step.completedAt),
+      logs: step.logs,
+    })),
+    links: run.links,
+    rerunOf: run.rerunOf,
+    canCancel: !isFinalStatus(run.status) && access.canCancelRun(run, action),
+    canRerun:
+      !!action && action.status === 'Active' && access.canRunAction(action, entityOwners).allowed,
+  };
+}
