@@ -5,7 +5,7 @@ import {
   Invoker,
 } from '@internal/plugin-self-service-actions-node';
 import { WebhookSettings } from '../../config';
-import { buildWebhookRequest } from './buildRequest';
+import { buildWebhookRequest, WebhookRequest } from './buildRequest';
 import { sendWebhook } from './sendWebhook';
 import { signWebhook } from './sign';
 import { readWebhookMethod, WebhookMethod } from './webhookMethod';
@@ -23,6 +23,8 @@ function firstBytes(text: string, bytes: number): string {
  */
 export class WebhookInvoker implements Invoker<WebhookMethod> {
   readonly type = 'Webhook';
+  /** Requests built by `check`, which `invoke` then sends rather than building them again. */
+  private readonly built = new WeakMap<InvocationContext<WebhookMethod>, WebhookRequest>();
 
   constructor(private readonly settings: WebhookSettings) {}
 
@@ -35,16 +37,15 @@ export class WebhookInvoker implements Invoker<WebhookMethod> {
   }
 
   check(context: InvocationContext<WebhookMethod>): void {
-    buildWebhookRequest(context, this.settings.allowedHosts);
+    this.built.set(context, buildWebhookRequest(context, this.settings.allowedHosts));
   }
 
   async invoke(context: InvocationContext<WebhookMethod>): Promise<InvocationOutcome> {
     const { method, run } = context;
-    const request = signWebhook(
-      buildWebhookRequest(context, this.settings.allowedHosts),
-      run.id,
-      method.signingSecrets,
-    );
+    const built =
+      this.built.get(context) ?? buildWebhookRequest(context, this.settings.allowedHosts);
+    this.built.delete(context);
+    const request = signWebhook(built, run.id, method.signingSecrets);
     const outcome = await sendWebhook(request, {
       timeoutMs: method.timeoutMs,
       maxResponseBytes: this.settings.maxResponseBytes,
