@@ -5,7 +5,7 @@ import { AppRouter, FlatRoutes } from '@backstage/core-app-api';
 import { AlertDisplay, OAuthRequestDialog, SignInPage } from '@backstage/core-components';
 import { CatalogEntityPage, CatalogIndexPage } from '@backstage/plugin-catalog';
 import { signalsPlugin } from '@backstage/plugin-signals';
-import { SelfServiceActionsPage } from '@internal/plugin-self-service-actions';
+import { SelfServiceActionsPage } from '@self-service-actions/plugin-self-service-actions';
 import { apis } from './apis';
 import { entityPage } from './components/catalog/EntityPage';
 import { Root } from './components/Root/Root';

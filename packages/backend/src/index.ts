@@ -12,6 +12,6 @@ backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
-backend.add(import('@internal/plugin-self-service-actions-backend'));
+backend.add(import('@self-service-actions/plugin-self-service-actions-backend'));
 
 backend.start();

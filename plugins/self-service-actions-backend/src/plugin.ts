@@ -10,8 +10,8 @@ import {
   selfServiceActionRunPermission,
   selfServiceRunCancelPermission,
   selfServiceRunReadPermission,
-} from '@internal/plugin-self-service-actions-common';
-import { selfServiceActionsInvokersExtensionPoint } from '@internal/plugin-self-service-actions-node';
+} from '@self-service-actions/plugin-self-service-actions-common';
+import { selfServiceActionsInvokersExtensionPoint } from '@self-service-actions/plugin-self-service-actions-node';
 import { readSelfServiceActionsConfig } from './config';
 import { createAjv } from './actions/inputValidation';
 import { ConfigActionSource } from './actions/ConfigActionSource';

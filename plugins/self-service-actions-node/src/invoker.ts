@@ -1,6 +1,6 @@
 import { Config } from '@backstage/config';
 import { Entity } from '@backstage/catalog-model';
-import { ActionType, JsonObject } from '@internal/plugin-self-service-actions-common';
+import { ActionType, JsonObject } from '@self-service-actions/plugin-self-service-actions-common';
 
 /**
  * The part of a method's settings every invoker has. `validate` returns it with whatever else

@@ -13,7 +13,7 @@ import {
   selfServiceActionRunPermission,
   selfServiceRunCancelPermission,
   selfServiceRunReadPermission,
-} from '@internal/plugin-self-service-actions-common';
+} from '@self-service-actions/plugin-self-service-actions-common';
 import { ActionDefinition } from '../actions/types';
 import { RunPermissionQuery, RunRecord } from '../database/RunStore';
 import { actionPermissionRules, runPermissionRules } from './permissionRules';

@@ -7,7 +7,7 @@ import {
   ACTION_TYPES,
   SELF_SERVICE_ACTION_RESOURCE_TYPE,
   SELF_SERVICE_RUN_RESOURCE_TYPE,
-} from '@internal/plugin-self-service-actions-common';
+} from '@self-service-actions/plugin-self-service-actions-common';
 import { z } from 'zod';
 import { ActionDefinition } from '../actions/types';
 import { RunPermissionQuery, RunRecord } from '../database/RunStore';

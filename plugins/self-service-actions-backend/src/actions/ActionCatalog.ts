@@ -5,7 +5,7 @@ import {
   ActionListItem,
   JsonObject,
   PublicActionDefinition,
-} from '@internal/plugin-self-service-actions-common';
+} from '@self-service-actions/plugin-self-service-actions-common';
 import Ajv, { ValidateFunction } from 'ajv';
 import { CallerAccess, AccessPolicy, RequestContext } from '../access/AccessPolicy';
 import { InvokerRegistry } from '../invokers/InvokerRegistry';

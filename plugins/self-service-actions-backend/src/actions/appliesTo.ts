@@ -1,5 +1,5 @@
 import { Entity } from '@backstage/catalog-model';
-import { AppliesTo } from '@internal/plugin-self-service-actions-common';
+import { AppliesTo } from '@self-service-actions/plugin-self-service-actions-common';
 import { ActionDefinition } from './types';
 
 const same = (a?: string, b?: string) =>

@@ -1,7 +1,7 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { InputError } from '@backstage/errors';
-import { JsonObject } from '@internal/plugin-self-service-actions-common';
+import { JsonObject } from '@self-service-actions/plugin-self-service-actions-common';
 
 /** One input problem, addressed by JSON pointer-ish dotted path (empty for the root). */
 export interface FieldError {

@@ -7,8 +7,8 @@ import {
   isValidActionIcon,
   JsonObject,
   JsonValue,
-} from '@internal/plugin-self-service-actions-common';
-import { MethodConfigError } from '@internal/plugin-self-service-actions-node';
+} from '@self-service-actions/plugin-self-service-actions-common';
+import { MethodConfigError } from '@self-service-actions/plugin-self-service-actions-node';
 import Ajv from 'ajv';
 import { ActionDefinition } from './types';
 import { convertInputList } from './userInputs';

@@ -1,5 +1,5 @@
-import { PublicActionDefinition } from '@internal/plugin-self-service-actions-common';
-import { InvokerMethod } from '@internal/plugin-self-service-actions-node';
+import { PublicActionDefinition } from '@self-service-actions/plugin-self-service-actions-common';
+import { InvokerMethod } from '@self-service-actions/plugin-self-service-actions-node';
 
 /**
  * A validated action definition: the public definition plus who may run and watch it, and how

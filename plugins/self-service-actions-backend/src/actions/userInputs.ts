@@ -1,4 +1,4 @@
-import { isJsonObject, JsonObject, JsonValue } from '@internal/plugin-self-service-actions-common';
+import { isJsonObject, JsonObject, JsonValue } from '@self-service-actions/plugin-self-service-actions-common';
 
 /** Input types of the configure8-style list form of `userInputs`. */
 const LIST_INPUT_TYPES = [

@@ -5,7 +5,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
 import { Knex } from 'knex';
-import { RunStatus } from '@internal/plugin-self-service-actions-common';
+import { RunStatus } from '@self-service-actions/plugin-self-service-actions-common';
 import { DispatchStatus, RunListOptions, RunRecord, RunStore, RunUpdate } from './RunStore';
 import { DbRunRow, DbRunRowWithSteps, DbStepRow, toInsertedRow, toRecord, toRowChanges } from './rows';
 import { encodeCursor, whereListed } from './listQuery';
@@ -13,7 +13,7 @@ import { PostgresBatches, RunTarget } from './postgres/PostgresBatches';
 import { POSTGRES_STEPS_JSON, postgresExpireBatch } from './postgres/statements';
 
 const migrationsDir = resolvePackagePath(
-  '@internal/plugin-self-service-actions-backend',
+  '@self-service-actions/plugin-self-service-actions-backend',
   'migrations',
 );
 

@@ -5,7 +5,7 @@ import {
   PublicActionDefinition,
   RunLink,
   RunStatus,
-} from '@internal/plugin-self-service-actions-common';
+} from '@self-service-actions/plugin-self-service-actions-common';
 
 /** What became of a run's invocation. */
 export type DispatchStatus = 'pending' | 'delivered' | 'timed-out' | 'failed';

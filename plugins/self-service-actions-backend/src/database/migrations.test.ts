@@ -9,7 +9,7 @@ jest.setTimeout(60_000);
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_16'] });
 
 const migrationsDir = resolvePackagePath(
-  '@internal/plugin-self-service-actions-backend',
+  '@self-service-actions/plugin-self-service-actions-backend',
   'migrations',
 );
 const migrationFiles = fs

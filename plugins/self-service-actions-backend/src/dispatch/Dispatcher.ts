@@ -1,8 +1,8 @@
 import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { isJsonObject, JsonObject } from '@internal/plugin-self-service-actions-common';
-import { InvocationContext } from '@internal/plugin-self-service-actions-node';
+import { isJsonObject, JsonObject } from '@self-service-actions/plugin-self-service-actions-common';
+import { InvocationContext } from '@self-service-actions/plugin-self-service-actions-node';
 import { ActionDefinition, ActionSource } from '../actions/types';
 import { RunSettings } from '../config';
 import { RunRecord, RunStore } from '../database/RunStore';

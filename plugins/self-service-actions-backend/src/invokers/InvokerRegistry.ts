@@ -4,7 +4,7 @@ import {
   InvokerMethod,
   MethodConfigError,
   SelfServiceActionsInvokersExtensionPoint,
-} from '@internal/plugin-self-service-actions-node';
+} from '@self-service-actions/plugin-self-service-actions-node';
 
 /**
  * The invokers by `method.type`: the built-in ones and those backend modules added through

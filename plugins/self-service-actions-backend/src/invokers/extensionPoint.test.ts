@@ -6,7 +6,7 @@ import {
   InvokerMethod,
   MethodConfigError,
   selfServiceActionsInvokersExtensionPoint,
-} from '@internal/plugin-self-service-actions-node';
+} from '@self-service-actions/plugin-self-service-actions-node';
 import request from 'supertest';
 import { authHeader } from '../testing/fixtures';
 import { startPluginBackend } from '../testing/testBackend';

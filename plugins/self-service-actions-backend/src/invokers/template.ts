@@ -1,7 +1,7 @@
 import { InputError } from '@backstage/errors';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { JsonObject, JsonValue } from '@internal/plugin-self-service-actions-common';
-import { InvocationContext } from '@internal/plugin-self-service-actions-node';
+import { JsonObject, JsonValue } from '@self-service-actions/plugin-self-service-actions-common';
+import { InvocationContext } from '@self-service-actions/plugin-self-service-actions-node';
 
 const PLACEHOLDER = /\{\{\s*([^{}\s]+)\s*\}\}/g;
 const WHOLE_PLACEHOLDER = /^\{\{\s*([^{}\s]+)\s*\}\}$/;

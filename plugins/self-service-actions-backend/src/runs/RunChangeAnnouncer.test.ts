@@ -1,5 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { RunChangedSignal } from '@internal/plugin-self-service-actions-common';
+import { RunChangedSignal } from '@self-service-actions/plugin-self-service-actions-common';
 import { RunChangeAnnouncer } from './RunChangeAnnouncer';
 
 describe('RunChangeAnnouncer', () => {

@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { RunChangedSignal, RunStatus } from '@internal/plugin-self-service-actions-common';
+import { RunChangedSignal, RunStatus } from '@self-service-actions/plugin-self-service-actions-common';
 
 /** Sends one signal naming changed runs to an audience (user and group entity refs). */
 export type PublishRunChanges = (audience: string[], runs: RunChangedSignal['runs']) => Promise<void>;

@@ -5,7 +5,7 @@ import {
   RunList,
   RunStatus,
   RUN_STATUSES,
-} from '@internal/plugin-self-service-actions-common';
+} from '@self-service-actions/plugin-self-service-actions-common';
 import { AccessPolicy, CallerAccess, RequestContext } from '../access/AccessPolicy';
 import { ActionCatalog } from '../actions/ActionCatalog';
 import { entityOwners, normalizeEntityRef } from '../actions/entities';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { AuthenticationError, InputError, NotAllowedError } from '@backstage/errors';
-import { isJsonObject, Run, RunStatus } from '@internal/plugin-self-service-actions-common';
+import { isJsonObject, Run, RunStatus } from '@self-service-actions/plugin-self-service-actions-common';
 import { AccessPolicy, RequestContext } from '../access/AccessPolicy';
 import { ActionCatalog } from '../actions/ActionCatalog';
 import { inputErrorWithFields } from '../actions/inputValidation';

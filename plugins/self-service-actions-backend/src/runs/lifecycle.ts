@@ -11,7 +11,7 @@ import {
   PublicActionDefinition,
   RunStatus,
   StatusReport,
-} from '@internal/plugin-self-service-actions-common';
+} from '@self-service-actions/plugin-self-service-actions-common';
 import { ActionDefinition } from '../actions/types';
 import { RunSettings } from '../config';
 import { RunRecord, RunUpdate } from '../database/RunStore';

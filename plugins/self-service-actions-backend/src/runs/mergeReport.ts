@@ -3,7 +3,7 @@ import {
   isFinalStatus,
   RunLink,
   StatusReport,
-} from '@internal/plugin-self-service-actions-common';
+} from '@self-service-actions/plugin-self-service-actions-common';
 import { RunRecord, RunUpdate, StepRecord } from '../database/RunStore';
 
 /** Limits and durations that shape how a report is merged. */

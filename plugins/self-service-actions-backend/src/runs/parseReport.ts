@@ -1,5 +1,5 @@
 import { InputError } from '@backstage/errors';
-import { StatusReport } from '@internal/plugin-self-service-actions-common';
+import { StatusReport } from '@self-service-actions/plugin-self-service-actions-common';
 import Ajv, { ValidateFunction } from 'ajv';
 import { inputErrorWithFields, toFieldErrors } from '../actions/inputValidation';
 import { RunSettings } from '../config';

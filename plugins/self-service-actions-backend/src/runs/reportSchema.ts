@@ -1,4 +1,4 @@
-import { statusReportSchema } from '@internal/plugin-self-service-actions-common';
+import { statusReportSchema } from '@self-service-actions/plugin-self-service-actions-common';
 
 /** The status report schema with this installation's limits on steps and log lines. */
 export function reportSchemaWithLimits(limits: { maxSteps: number; maxLogLineLength: number }) {

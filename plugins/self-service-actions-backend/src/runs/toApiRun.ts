@@ -1,4 +1,4 @@
-import { isFinalStatus, Run } from '@internal/plugin-self-service-actions-common';
+import { isFinalStatus, Run } from '@self-service-actions/plugin-self-service-actions-common';
 import { CallerAccess } from '../access/AccessPolicy';
 import { ActionDefinition } from '../actions/types';
 import { RunRecord } from '../database/RunStore';

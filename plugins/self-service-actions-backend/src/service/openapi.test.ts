@@ -5,7 +5,7 @@
  * generated router: its order of checks is part of the contract).
  */
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { statusReportSchema } from '@internal/plugin-self-service-actions-common';
+import { statusReportSchema } from '@self-service-actions/plugin-self-service-actions-common';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { Knex } from 'knex';

@@ -1,5 +1,5 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { RunChangedSignal } from '@internal/plugin-self-service-actions-common';
+import { RunChangedSignal } from '@self-service-actions/plugin-self-service-actions-common';
 import request from 'supertest';
 import { started, useRouterHarness } from '../testing/routerHarness';
 

@@ -8,7 +8,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { JsonObject } from '@backstage/types';
 import { InputError } from '@backstage/errors';
-import { REPORT_TOKEN_HEADERS } from '@internal/plugin-self-service-actions-common';
+import { REPORT_TOKEN_HEADERS } from '@self-service-actions/plugin-self-service-actions-common';
 import { RequestContext } from '../access/AccessPolicy';
 import { ActionCatalog } from '../actions/ActionCatalog';
 import { RunReader } from '../runs/RunReader';

@@ -9,7 +9,7 @@ import {
   selfServiceActionRunPermission,
   selfServiceRunCancelPermission,
   selfServiceRunReadPermission,
-} from '@internal/plugin-self-service-actions-common';
+} from '@self-service-actions/plugin-self-service-actions-common';
 import { createHmac, randomBytes } from 'node:crypto';
 import { Knex } from 'knex';
 import { Webhook } from 'standardwebhooks';

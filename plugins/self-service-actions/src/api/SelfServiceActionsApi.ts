@@ -7,7 +7,7 @@ import {
   Run,
   RunList,
   RunStatus,
-} from '@internal/plugin-self-service-actions-common';
+} from '@self-service-actions/plugin-self-service-actions-common';
 
 /** Filters and paging of {@link SelfServiceActionsApi.listRuns}. */
 export interface ListRunsOptions {

@@ -8,7 +8,7 @@ import {
   PublicActionDefinition,
   Run,
   RunList,
-} from '@internal/plugin-self-service-actions-common';
+} from '@self-service-actions/plugin-self-service-actions-common';
 import { ListRunsOptions, SelfServiceActionsApi } from './SelfServiceActionsApi';
 
 // Requests and answers are typed from the HTTP contract (the backend's openapi.yaml, through

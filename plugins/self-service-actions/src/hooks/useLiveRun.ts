@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useApi } from '@backstage/core-plugin-api';
-import { isFinalStatus, Run } from '@internal/plugin-self-service-actions-common';
+import { isFinalStatus, Run } from '@self-service-actions/plugin-self-service-actions-common';
 import { selfServiceActionsApiRef } from '../api/SelfServiceActionsApi';
 import { useRunChangeSignals } from './useRunChangeSignals';
 

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useApiHolder } from '@backstage/core-plugin-api';
 import { signalApiRef } from '@backstage/plugin-signals-react';
-import { RUN_SIGNAL_CHANNEL, RunChangedSignal } from '@internal/plugin-self-service-actions-common';
+import { RUN_SIGNAL_CHANNEL, RunChangedSignal } from '@self-service-actions/plugin-self-service-actions-common';
 
 /**
  * Calls `onRunsChanged` with the runs named by each run change signal (Backstage signals).

@@ -14,7 +14,7 @@ import {
   EntitySelfServiceActionsCard,
   EntitySelfServiceActionsContent,
   isSelfServiceActionsAvailable,
-} from '@internal/plugin-self-service-actions';
+} from '@self-service-actions/plugin-self-service-actions';
 
 const warnings = (
   <EntitySwitch>

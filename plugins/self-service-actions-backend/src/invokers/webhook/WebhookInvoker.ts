@@ -3,7 +3,7 @@ import {
   InvocationContext,
   InvocationOutcome,
   Invoker,
-} from '@internal/plugin-self-service-actions-node';
+} from '@self-service-actions/plugin-self-service-actions-node';
 import { WebhookSettings } from '../../config';
 import { buildWebhookRequest, WebhookRequest } from './buildRequest';
 import { sendWebhook } from './sendWebhook';

@@ -1,6 +1,6 @@
 import { InputError } from '@backstage/errors';
-import { JsonObject } from '@internal/plugin-self-service-actions-common';
-import { InvocationContext } from '@internal/plugin-self-service-actions-node';
+import { JsonObject } from '@self-service-actions/plugin-self-service-actions-common';
+import { InvocationContext } from '@self-service-actions/plugin-self-service-actions-node';
 import { placesReportToken, renderStringMap, renderTemplate, templateContextOf } from '../template';
 import { isHostAllowed, WebhookMethod } from './webhookMethod';
 

@@ -1,6 +1,6 @@
 import { Config } from '@backstage/config';
-import { isJsonObject, JsonObject, JsonValue } from '@internal/plugin-self-service-actions-common';
-import { InvokerMethod, MethodConfigError } from '@internal/plugin-self-service-actions-node';
+import { isJsonObject, JsonObject, JsonValue } from '@self-service-actions/plugin-self-service-actions-common';
+import { InvokerMethod, MethodConfigError } from '@self-service-actions/plugin-self-service-actions-node';
 import { readOptionalDurationMs, WebhookSettings } from '../../config';
 import { readSigningSecrets } from './signingSecrets';
 

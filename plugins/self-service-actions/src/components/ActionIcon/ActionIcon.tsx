@@ -17,7 +17,7 @@ import ScaleIcon from '@material-ui/icons/LinearScale';
 import SettingsIcon from '@material-ui/icons/Settings';
 import StorageIcon from '@material-ui/icons/SdStorage';
 import SyncIcon from '@material-ui/icons/Sync';
-import { ActionIconName } from '@internal/plugin-self-service-actions-common';
+import { ActionIconName } from '@self-service-actions/plugin-self-service-actions-common';
 
 const icons: Record<ActionIconName, typeof AddIcon> = {
   add: AddIcon,

@@ -1,7 +1,7 @@
 import React from 'react';
 import { Entity } from '@backstage/catalog-model';
 import { EmptyState, Progress, ResponseErrorPanel } from '@backstage/core-components';
-import { ActionListItem, PublicActionDefinition } from '@internal/plugin-self-service-actions-common';
+import { ActionListItem, PublicActionDefinition } from '@self-service-actions/plugin-self-service-actions-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Chip from '@material-ui/core/Chip';

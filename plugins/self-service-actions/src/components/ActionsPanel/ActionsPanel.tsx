@@ -2,7 +2,7 @@ import React, { useState } from 'react';
 import { useApi } from '@backstage/core-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InfoCard } from '@backstage/core-components';
-import { PublicActionDefinition, Run } from '@internal/plugin-self-service-actions-common';
+import { PublicActionDefinition, Run } from '@self-service-actions/plugin-self-service-actions-common';
 import Grid from '@material-ui/core/Grid';
 import useAsync from 'react-use/esm/useAsync';
 import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';

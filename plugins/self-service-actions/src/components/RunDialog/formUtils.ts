@@ -1,4 +1,4 @@
-import { isJsonObject, JsonObject } from '@internal/plugin-self-service-actions-common';
+import { isJsonObject, JsonObject } from '@self-service-actions/plugin-self-service-actions-common';
 import { ErrorSchema, UiSchema } from '@rjsf/utils';
 
 /** The uiSchema to render: the action's, with secret properties as password fields. */

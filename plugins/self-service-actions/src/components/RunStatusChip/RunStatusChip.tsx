@@ -7,7 +7,7 @@ import {
   StatusRunning,
   StatusWarning,
 } from '@backstage/core-components';
-import { RunStatus } from '@internal/plugin-self-service-actions-common';
+import { RunStatus } from '@self-service-actions/plugin-self-service-actions-common';
 
 const labels: Record<RunStatus, string> = {
   inprogress: 'In progress',

@@ -5,7 +5,7 @@ import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { signalApiRef } from '@backstage/plugin-signals-react';
 import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
-import { Run } from '@internal/plugin-self-service-actions-common';
+import { Run } from '@self-service-actions/plugin-self-service-actions-common';
 import { aRun, fakeApi } from '../testing/fakeApi';
 import { fakeSignalApi } from '../testing/fakeSignalApi';
 import { RunView } from './RunView';

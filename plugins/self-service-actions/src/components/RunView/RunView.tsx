@@ -3,7 +3,7 @@ import { useApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import { LogViewer, Progress, ResponseErrorPanel, Link } from '@backstage/core-components';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
-import { PublicActionDefinition, Run, RunStep } from '@internal/plugin-self-service-actions-common';
+import { PublicActionDefinition, Run, RunStep } from '@self-service-actions/plugin-self-service-actions-common';
 import Accordion from '@material-ui/core/Accordion';
 import AccordionDetails from '@material-ui/core/AccordionDetails';
 import AccordionSummary from '@material-ui/core/AccordionSummary';

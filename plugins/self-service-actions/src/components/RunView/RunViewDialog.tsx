@@ -1,5 +1,5 @@
 import React from 'react';
-import { Run } from '@internal/plugin-self-service-actions-common';
+import { Run } from '@self-service-actions/plugin-self-service-actions-common';
 import Button from '@material-ui/core/Button';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';

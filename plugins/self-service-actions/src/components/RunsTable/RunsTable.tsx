@@ -2,7 +2,7 @@ import React, { useEffect, useRef, useState } from 'react';
 import { useApi } from '@backstage/core-plugin-api';
 import { EmptyState, Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
-import { RUN_STATUSES, RunStatus } from '@internal/plugin-self-service-actions-common';
+import { RUN_STATUSES, RunStatus } from '@self-service-actions/plugin-self-service-actions-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Checkbox from '@material-ui/core/Checkbox';

@@ -1,4 +1,4 @@
-import { ActionListItem, Run } from '@internal/plugin-self-service-actions-common';
+import { ActionListItem, Run } from '@self-service-actions/plugin-self-service-actions-common';
 import { SelfServiceActionsApi } from '../../api/SelfServiceActionsApi';
 
 /** A Restart action for the tests. */

@@ -1,5 +1,5 @@
 import { SignalApi } from '@backstage/plugin-signals-react';
-import { RunChangedSignal } from '@internal/plugin-self-service-actions-common';
+import { RunChangedSignal } from '@self-service-actions/plugin-self-service-actions-common';
 
 /** A signals API whose messages the test sends itself, to every subscriber. */
 export function fakeSignalApi() {
