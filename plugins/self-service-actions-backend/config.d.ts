@@ -74,6 +74,19 @@ export interface Config {
       userInputs?: object | object[];
       /** RJSF uiSchema. */
       uiSchema?: object;
+      /**
+       * Runs wait for this many approvals before anything is sent (not with secret inputs).
+       */
+      approval?: {
+        /** Users and groups (entity refs) who may approve or reject; admins may too. */
+        approvers: string[];
+        /** Distinct approvals needed. Default: 1. One rejection rejects the run. */
+        required?: number;
+        /** Whether the initiator may decide on their own run. Default: false. */
+        allowSelfApproval?: boolean;
+        /** How long a run may wait; then it is rejected. Default: reportToken.maxPendingApproval. */
+        expiresAfter?: HumanDuration | string;
+      };
       method: {
         type: 'Webhook';
         httpMethod?: 'POST';

@@ -4,11 +4,13 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import {
   RUN_SIGNAL_CHANNEL,
   selfServiceActionReadPermission,
   selfServiceActionRunPermission,
   selfServiceRunCancelPermission,
+  selfServiceRunDecidePermission,
   selfServiceRunReadPermission,
 } from '@self-service-actions/plugin-self-service-actions-common';
 import { selfServiceActionsInvokersExtensionPoint } from '@self-service-actions/plugin-self-service-actions-node';
@@ -31,6 +33,7 @@ import { InvokerRegistry } from './invokers/InvokerRegistry';
 import { WebhookInvoker } from './invokers/webhook/WebhookInvoker';
 import { ReportParser } from './runs/parseReport';
 import { RunChangeAnnouncer } from './runs/RunChangeAnnouncer';
+import { RunNotifier } from './runs/RunNotifier';
 import { RunReader } from './runs/RunReader';
 import { RunService } from './runs/RunService';
 import { createRouter } from './service/router';
@@ -71,6 +74,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         catalog: catalogServiceRef,
         signals: signalsServiceRef,
+        notifications: notificationService,
       },
       async init(deps) {
         const { config, logger, database, auth, catalog, scheduler, auditor } = deps;
@@ -82,6 +86,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
           ajv,
           invokers,
           defaultVisibility: settings.defaultVisibility,
+          defaultApprovalExpiryMs: settings.runs.maxPendingApprovalMs,
         });
         const store = await DatabaseRunStore.create({ database, logger });
         const access = new AccessPolicy(
@@ -97,7 +102,11 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         });
         deps.permissionsRegistry.addResourceType({
           resourceRef: runResourceRef,
-          permissions: [selfServiceRunReadPermission, selfServiceRunCancelPermission],
+          permissions: [
+            selfServiceRunReadPermission,
+            selfServiceRunCancelPermission,
+            selfServiceRunDecidePermission,
+          ],
           rules: Object.values(runPermissionRules),
           getResources: async ids => Promise.all(ids.map(id => store.getRun(id))),
         });
@@ -138,6 +147,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
           dispatcher,
           reportParser,
           settings: settings.runs,
+          notifier: new RunNotifier({ notifications: deps.notifications, logger }),
           onRunChanged: (run, audience) => announcer.announce(run.id, run.status, audience),
         });
         logger.info(`Loaded ${(await source.list()).length} self-service action(s)`);

@@ -34,10 +34,18 @@ export const selfServiceRunCancelPermission = createPermission({
   resourceType: SELF_SERVICE_RUN_RESOURCE_TYPE,
 });
 
+/** Approve or reject a run that waits for approval (the action's approvers and admins). */
+export const selfServiceRunDecidePermission = createPermission({
+  name: 'self-service-actions.run.decide',
+  attributes: { action: 'update' },
+  resourceType: SELF_SERVICE_RUN_RESOURCE_TYPE,
+});
+
 /** Every permission of the plugin. */
 export const selfServiceActionsPermissions = [
   selfServiceActionReadPermission,
   selfServiceActionRunPermission,
   selfServiceRunReadPermission,
   selfServiceRunCancelPermission,
+  selfServiceRunDecidePermission,
 ];

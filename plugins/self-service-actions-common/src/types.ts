@@ -97,6 +97,30 @@ export interface RunStep {
   logs: string[];
 }
 
+/** One approver's decision on a run. */
+export interface RunDecision {
+  /** Entity ref of the user who decided. */
+  by: string;
+  decision: 'approved' | 'rejected';
+  comment: string | null;
+  at: string;
+}
+
+/**
+ * The built-in approval a run waits for or went through: who may decide, how many distinct
+ * approvals it needs, the decisions so far, and whether the caller may decide now.
+ */
+export interface RunApproval {
+  required: number;
+  /** User and group refs. */
+  approvers: string[];
+  allowSelfApproval: boolean;
+  /** When a run still waiting is rejected ("approval expired"). */
+  expiresAt: string;
+  decisions: RunDecision[];
+  canDecide: boolean;
+}
+
 /** A run of an action as the API returns it. */
 export interface Run {
   id: string;
@@ -118,6 +142,8 @@ export interface Run {
   rerunOf: string | null;
   canCancel: boolean;
   canRerun: boolean;
+  /** The built-in approval of the run; null when its action needs none. */
+  approval: RunApproval | null;
 }
 
 /** A page of runs, newest first. */

@@ -57,12 +57,37 @@ export class CallerAccess {
     return this.policy.cancelRuns.test(run) && this.rules.canCancelRun(this.caller, run, action);
   }
 
+  /** Whether the caller may approve or reject the run (not whether it still waits). */
+  mayDecide(run: RunRecord): Decision {
+    const decision = this.rules.mayDecide(this.caller, run);
+    if (decision.allowed && !this.policy.decideRuns.test(run)) {
+      return { allowed: false, reason: 'The permission policy does not allow you to decide on this run' };
+    }
+    return decision;
+  }
+
+  /** Whether the caller may decide on the run now: it waits, and they have not decided. */
+  canDecideNow(run: RunRecord): boolean {
+    return (
+      run.status === 'pending-approval' &&
+      run.dispatchStatus === 'held' &&
+      !run.approval?.decisions.some(decision => decision.by === this.caller.userRef) &&
+      this.mayDecide(run).allowed
+    );
+  }
+
+  /** Admins decide on every held run. */
+  get isAdmin(): boolean {
+    return this.rules.isAdmin(this.caller);
+  }
+
   /** Which runs of these actions a run list may show (as SQL conditions). */
   runList(actions: ActionDefinition[]): RunListAccess {
     const { readRuns } = this.policy;
     if (readRuns.none) {
       return { none: true };
     }
+    const refs = [this.caller.userRef, ...this.caller.ownershipRefs];
     const visibility: RunVisibility = this.rules.isAdmin(this.caller)
       ? { all: true }
       : {
@@ -70,6 +95,10 @@ export class CallerAccess {
           initiatedBy: this.caller.userRef,
           actionIds: actions
             .filter(action => this.rules.canSeeAllRuns(this.caller, action))
+            .map(action => action.id),
+          // Approvers read the runs held for them: the actions whose approvers they are now.
+          approvedActionIds: actions
+            .filter(action => action.approval?.approvers.some(ref => refs.includes(ref)))
             .map(action => action.id),
         };
     return { none: false, visibility, criteria: readRuns.criteria };

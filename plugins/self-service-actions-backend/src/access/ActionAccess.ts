@@ -100,14 +100,38 @@ export class ActionAccess {
   }
 
   /**
-   * A run is readable by its initiator, and by those who see all runs of its action. Once
-   * the action is gone from config, only the initiator and admins.
+   * A run is readable by its initiator, by those who see all runs of its action, and by the
+   * approvers it was held for. Once the action is gone from config, only the initiator,
+   * admins and approvers.
    */
   canReadRun(caller: Caller, run: RunRecord, action?: ActionDefinition): boolean {
-    if (run.initiatedBy === caller.userRef || this.isAdmin(caller)) {
+    if (run.initiatedBy === caller.userRef || this.isAdmin(caller) || this.approves(caller, run)) {
       return true;
     }
     return !!action && this.canSeeAllRuns(caller, action);
+  }
+
+  /** One of the approvers the run was held for (through the user or one of their groups). */
+  approves(caller: Caller, run: Pick<RunRecord, 'approval'>): boolean {
+    return !!run.approval && intersects(this.refs(caller), run.approval.approvers);
+  }
+
+  /**
+   * Whether the caller may approve or reject the run at all: its approvers and admins, but not
+   * its initiator unless the action allows self-approval. (Whether the run still waits, and
+   * whether the caller already decided, is the lifecycle's to say.)
+   */
+  mayDecide(caller: Caller, run: RunRecord): Decision {
+    if (!run.approval) {
+      return { allowed: false, reason: 'This run needs no approval' };
+    }
+    if (!this.isAdmin(caller) && !this.approves(caller, run)) {
+      return { allowed: false, reason: 'Only the approvers of this action and admins may decide' };
+    }
+    if (run.initiatedBy === caller.userRef && !run.approval.allowSelfApproval) {
+      return { allowed: false, reason: 'You may not decide on your own run' };
+    }
+    return { allowed: true };
   }
 
   /** The initiator, owners and admins may cancel; results viewers may only look. */

@@ -12,6 +12,7 @@ import {
   selfServiceActionReadPermission,
   selfServiceActionRunPermission,
   selfServiceRunCancelPermission,
+  selfServiceRunDecidePermission,
   selfServiceRunReadPermission,
 } from '@self-service-actions/plugin-self-service-actions-common';
 import { ActionDefinition } from '../actions/types';
@@ -36,6 +37,7 @@ export interface PolicyDecisions {
   mayRunAction(action: ActionDefinition): boolean;
   readRuns: RunPermissionFilter;
   cancelRuns: RunPermissionFilter;
+  decideRuns: RunPermissionFilter;
 }
 
 function actionPredicate(decision: QueryPermissionResponse) {
@@ -64,15 +66,16 @@ function runFilter(decision: QueryPermissionResponse): RunPermissionFilter {
 export class PermissionGate {
   constructor(private readonly permissions: PermissionsService) {}
 
-  /** All four decisions in one request to the permission framework. */
+  /** All five decisions in one request to the permission framework. */
   async decide(credentials: BackstageCredentials): Promise<PolicyDecisions> {
-    const [readAction, runAction, readRun, cancelRun] =
+    const [readAction, runAction, readRun, cancelRun, decideRun] =
       await this.permissions.authorizeConditional(
         [
           { permission: selfServiceActionReadPermission },
           { permission: selfServiceActionRunPermission },
           { permission: selfServiceRunReadPermission },
           { permission: selfServiceRunCancelPermission },
+          { permission: selfServiceRunDecidePermission },
         ],
         { credentials },
       );
@@ -81,6 +84,7 @@ export class PermissionGate {
       mayRunAction: actionPredicate(runAction),
       readRuns: runFilter(readRun),
       cancelRuns: runFilter(cancelRun),
+      decideRuns: runFilter(decideRun),
     };
   }
 }

@@ -12,6 +12,7 @@ import { MethodConfigError } from '@self-service-actions/plugin-self-service-act
 import Ajv from 'ajv';
 import { ActionDefinition } from './types';
 import { convertInputList } from './userInputs';
+import { readApproval } from './readApproval';
 import { compileInputSchema } from './inputValidation';
 import { RESERVED_TEMPLATE_ROOTS } from '../invokers/template';
 import { InvokerRegistry } from '../invokers/InvokerRegistry';
@@ -26,6 +27,8 @@ export interface ReadActionsOptions {
   /** Reads each action's `method` with the invoker of its type. */
   invokers: InvokerRegistry;
   defaultVisibility: 'public' | 'private';
+  /** How long a run may wait for approval when the action does not say. */
+  defaultApprovalExpiryMs: number;
 }
 
 /** A problem with one field of one action; start-up stops with its message. */
@@ -207,6 +210,11 @@ function readAction(config: Config, index: number, options: ReadActionsOptions):
   }
   const inputs = readInputs(reader, raw, options.ajv);
   const method = readMethod(reader, config, options.invokers);
+  const approval = readApproval(
+    config,
+    { defaultExpiryMs: options.defaultApprovalExpiryMs, secretInputs: inputs.secretInputs },
+    (field, problem) => reader.fail(field, problem),
+  );
   return {
     id,
     name: reader.string('name', true),
@@ -223,6 +231,7 @@ function readAction(config: Config, index: number, options: ReadActionsOptions):
     userInputs: inputs.schema,
     uiSchema: inputs.uiSchema,
     secretInputs: inputs.secretInputs,
+    ...(approval ? { approval } : {}),
     method,
   };
 }

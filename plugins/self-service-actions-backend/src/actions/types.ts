@@ -1,6 +1,18 @@
 import { PublicActionDefinition } from '@self-service-actions/plugin-self-service-actions-common';
 import { InvokerMethod } from '@self-service-actions/plugin-self-service-actions-node';
 
+/** Who must approve a run of the action before anything is sent. */
+export interface ActionApproval {
+  /** Normalised user and group refs who may decide (admins may too). */
+  approvers: string[];
+  /** Distinct approvals needed. */
+  required: number;
+  /** Whether the initiator may decide on their own run. */
+  allowSelfApproval: boolean;
+  /** How long a run may wait; then it is rejected ("approval expired"). */
+  expiresAfterMs: number;
+}
+
 /**
  * A validated action definition: the public definition plus who may run and watch it, and how
  * it is invoked (the method as its invoker validated it; header values and secrets stay on the
@@ -14,6 +26,8 @@ export interface ActionDefinition extends Omit<PublicActionDefinition, 'method'>
   allowEntityOwners: boolean;
   /** Top-level input names that are never stored. */
   secretInputs: string[];
+  /** Absent when runs need no approval. */
+  approval?: ActionApproval;
   method: InvokerMethod;
 }
 

@@ -209,7 +209,7 @@ describe.each(databases.eachSupportedId())('DatabaseRunStore on %p', databaseId 
 
     const janeSees = await store.listRuns({
       filter: {},
-      visibility: { all: false, initiatedBy: 'user:default/jane', actionIds: ['create-db'] },
+      visibility: { all: false, initiatedBy: 'user:default/jane', actionIds: ['create-db'], approvedActionIds: [] },
       limit: 10,
     });
     expect(janeSees.runs.map(r => r.id)).toEqual([
@@ -257,11 +257,11 @@ describe.each(databases.eachSupportedId())('DatabaseRunStore on %p', databaseId 
     for (const run of [...stale, pending, fresh, done]) {
       await store.insertRun(run, randomUUID());
     }
-    const first = await store.expireRuns({ now, batchSize: 4, statuses: OPEN_STATUSES, status: EXPIRED.status, message: 'expired' });
+    const first = await store.expireRuns({ now, batchSize: 4, statuses: OPEN_STATUSES, dispatchStatuses: EXPIRED.dispatchStatuses, status: EXPIRED.status, message: 'expired' });
     expect(first).toHaveLength(4);
-    const second = await store.expireRuns({ now, batchSize: 4, statuses: OPEN_STATUSES, status: EXPIRED.status, message: 'expired' });
+    const second = await store.expireRuns({ now, batchSize: 4, statuses: OPEN_STATUSES, dispatchStatuses: EXPIRED.dispatchStatuses, status: EXPIRED.status, message: 'expired' });
     expect(second).toHaveLength(2);
-    expect(await store.expireRuns({ now, batchSize: 4, statuses: OPEN_STATUSES, status: EXPIRED.status, message: 'expired' })).toEqual([]);
+    expect(await store.expireRuns({ now, batchSize: 4, statuses: OPEN_STATUSES, dispatchStatuses: EXPIRED.dispatchStatuses, status: EXPIRED.status, message: 'expired' })).toEqual([]);
     expect([...first, ...second].sort()).toEqual([...stale, pending].map(r => r.id).sort());
     const terminated = await store.getRun(pending.id);
     expect(terminated).toMatchObject({ status: 'terminated', message: 'expired', completedAt: now });

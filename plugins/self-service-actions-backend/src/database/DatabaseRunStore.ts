@@ -6,7 +6,14 @@ import {
 import { NotFoundError } from '@backstage/errors';
 import { Knex } from 'knex';
 import { RunStatus } from '@self-service-actions/plugin-self-service-actions-common';
-import { DispatchStatus, RunListOptions, RunRecord, RunStore, RunUpdate } from './RunStore';
+import {
+  DispatchStatus,
+  ExpireOptions,
+  RunListOptions,
+  RunRecord,
+  RunStore,
+  RunUpdate,
+} from './RunStore';
 import { DbRunRow, DbRunRowWithSteps, DbStepRow, toInsertedRow, toRecord, toRowChanges } from './rows';
 import { encodeCursor, whereListed } from './listQuery';
 import { PostgresBatches, RunTarget } from './postgres/PostgresBatches';
@@ -93,7 +100,7 @@ export class DatabaseRunStore implements RunStore {
     return (this.isPostgres ? result.rows : result)[0];
   }
 
-  async insertRun(run: Omit<RunRecord, 'steps'>, tokenHash: string): Promise<void> {
+  async insertRun(run: Omit<RunRecord, 'steps'>, tokenHash: string | null): Promise<void> {
     const row = toInsertedRow(run);
     if (this.batches) {
       await this.batches.insert(row, tokenHash);
@@ -101,7 +108,9 @@ export class DatabaseRunStore implements RunStore {
     }
     await this.db.transaction(async tx => {
       await tx<DbRunRow>('runs').insert(row);
-      await tx('run_tokens').insert({ token_hash: tokenHash, run_id: run.id, created_at: run.createdAt });
+      if (tokenHash) {
+        await tx('run_tokens').insert({ token_hash: tokenHash, run_id: run.id, created_at: run.createdAt });
+      }
     });
   }
 
@@ -332,23 +341,19 @@ export class DatabaseRunStore implements RunStore {
     await this.db('run_tokens').insert({ token_hash: tokenHash, run_id: runId, created_at: now });
   }
 
-  async expireRuns(options: {
-    now: Date;
-    batchSize: number;
-    statuses: readonly RunStatus[];
-    status: RunStatus;
-    message: string;
-  }): Promise<string[]> {
-    const { now, batchSize, statuses, status, message } = options;
+  async expireRuns(options: ExpireOptions): Promise<string[]> {
+    const { now, batchSize, statuses, dispatchStatuses, status, message } = options;
     // One short statement per batch: no transaction is held while anything slow happens.
     if (this.isPostgres) {
-      const result = await this.db.raw(postgresExpireBatch(statuses.length), [
-        status, message, now, now, ...statuses, now, batchSize,
-      ]);
+      const result = await this.db.raw(
+        postgresExpireBatch(statuses.length, dispatchStatuses.length),
+        [status, message, now, now, ...statuses, ...dispatchStatuses, now, batchSize],
+      );
       return result.rows.map((row: { id: string }) => row.id);
     }
     const batch = this.db<DbRunRow>('runs')
       .whereIn('status', statuses)
+      .whereIn('dispatch_status', dispatchStatuses)
       .where('expires_at', '<', now)
       .orderBy('expires_at')
       .limit(batchSize)

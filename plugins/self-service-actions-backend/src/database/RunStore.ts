@@ -7,8 +7,25 @@ import {
   RunStatus,
 } from '@self-service-actions/plugin-self-service-actions-common';
 
-/** What became of a run's invocation. */
-export type DispatchStatus = 'pending' | 'delivered' | 'timed-out' | 'failed';
+/**
+ * What became of a run's invocation: `held` while the run waits for approval (nothing is
+ * sent and no token exists), `pending` while it is to be sent under a lease.
+ */
+export type DispatchStatus = 'held' | 'pending' | 'delivered' | 'timed-out' | 'failed';
+
+/** The built-in approval of a run, as stored: fixed when the run was created, plus decisions. */
+export interface StoredApproval {
+  /** Normalised user and group refs who may decide. */
+  approvers: string[];
+  required: number;
+  allowSelfApproval: boolean;
+  decisions: Array<{
+    by: string;
+    decision: 'approved' | 'rejected';
+    comment: string | null;
+    at: Date;
+  }>;
+}
 
 /** A step as stored. */
 export interface StepRecord {
@@ -46,6 +63,8 @@ export interface RunRecord {
   dispatchAttempts: number;
   /** Secret inputs were given: never stored, so the invocation cannot be rebuilt. */
   hasSecretInputs: boolean;
+  /** Null when the action needs no approval. */
+  approval: StoredApproval | null;
   steps: StepRecord[];
 }
 
@@ -63,6 +82,9 @@ export type RunChanges = Partial<
     | 'expiresAt'
     | 'lastReportAt'
     | 'dispatchStatus'
+    | 'dispatchLeaseUntil'
+    | 'dispatchAttempts'
+    | 'approval'
   >
 >;
 
@@ -76,7 +98,14 @@ export interface RunUpdate {
 /** Which runs a caller may see: everything, or their own plus all runs of some actions. */
 export type RunVisibility =
   | { all: true }
-  | { all: false; initiatedBy: string; actionIds: string[] };
+  | {
+      all: false;
+      initiatedBy: string;
+      /** Actions whose every run the caller sees. */
+      actionIds: string[];
+      /** Actions whose runs held for approval the caller sees (as an approver). */
+      approvedActionIds: string[];
+    };
 
 /** A permission condition on runs in query form: a column and the values it may take. */
 export type RunPermissionQuery = {
@@ -90,6 +119,21 @@ export interface RunFilter {
   entityRef?: string;
   status?: RunStatus;
   initiatedBy?: string;
+  /** Only runs held for approval; of these actions only, when given. */
+  awaitingApproval?: { actionIds?: string[] };
+}
+
+/** Which stale runs an expiry batch ends, and how. */
+export interface ExpireOptions {
+  now: Date;
+  batchSize: number;
+  /** Runs in these statuses whose deadline passed... */
+  statuses: readonly RunStatus[];
+  /** ...and whose invocation is in one of these. */
+  dispatchStatuses: readonly DispatchStatus[];
+  /** What they become. */
+  status: RunStatus;
+  message: string;
 }
 
 /** What a run list asks for. */
@@ -104,8 +148,11 @@ export interface RunListOptions {
 
 /** Storage of runs, steps and report tokens: SQL only, no lifecycle rule. */
 export interface RunStore {
-  /** Stores a new run (no steps) and the hash of its first report token. */
-  insertRun(run: Omit<RunRecord, 'steps'>, tokenHash: string): Promise<void>;
+  /**
+   * Stores a new run (no steps) and the hash of its first report token (none for a run held
+   * for approval: its token is minted when it is released).
+   */
+  insertRun(run: Omit<RunRecord, 'steps'>, tokenHash: string | null): Promise<void>;
   getRun(id: string): Promise<RunRecord | undefined>;
   /**
    * Records what became of a run's webhook, whatever the run's state (a plain fact that
@@ -145,14 +192,8 @@ export interface RunStore {
   /** Adds another valid report token to a run (a re-sent webhook carries a new one). */
   addToken(runId: string, tokenHash: string, now: Date): Promise<void>;
   /**
-   * Writes `status` and `message` (completed now) on up to `batchSize` runs in one of
-   * `statuses` whose deadline passed, in one short statement; returns their ids.
+   * Writes `status` and `message` (completed now) on up to `batchSize` stale runs, in one
+   * short statement; returns their ids.
    */
-  expireRuns(options: {
-    now: Date;
-    batchSize: number;
-    statuses: readonly RunStatus[];
-    status: RunStatus;
-    message: string;
-  }): Promise<string[]>;
+  expireRuns(options: ExpireOptions): Promise<string[]>;
 }

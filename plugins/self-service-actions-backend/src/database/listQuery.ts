@@ -50,12 +50,23 @@ export function whereListed(query: Knex.QueryBuilder, options: RunListOptions): 
   if (filter.entityRef) query.where('entity_ref', filter.entityRef);
   if (filter.status) query.where('status', filter.status);
   if (filter.initiatedBy) query.where('initiated_by', filter.initiatedBy);
+  if (filter.awaitingApproval) {
+    query.where({ status: 'pending-approval', dispatch_status: 'held' });
+    if (filter.awaitingApproval.actionIds) {
+      query.whereIn('action_id', filter.awaitingApproval.actionIds);
+    }
+  }
   if (!visibility.all) {
-    const { initiatedBy, actionIds } = visibility;
+    const { initiatedBy, actionIds, approvedActionIds } = visibility;
     query.where(visible => {
       visible.where('initiated_by', initiatedBy);
       if (actionIds.length > 0) {
         visible.orWhereIn('action_id', actionIds);
+      }
+      if (approvedActionIds.length > 0) {
+        visible.orWhere(held =>
+          held.whereIn('action_id', approvedActionIds).whereNotNull('approval'),
+        );
       }
     });
   }

@@ -20,6 +20,7 @@ const migrationFiles = fs
 const INIT = '20261122000000_init.js';
 const DISPATCH_LEASE = '20261122010000_dispatch_lease.js';
 const RUN_REVISION = '20261123000000_run_revision.js';
+const RUN_APPROVAL = '20261204000000_run_approval.js';
 
 const INIT_RUN_COLUMNS = [
   'id',
@@ -71,6 +72,11 @@ const schemaAfter: Schema[] = [
   },
   {
     runs: [...INIT_RUN_COLUMNS, ...LEASE_COLUMNS, 'revision'],
+    run_steps: STEP_COLUMNS,
+    run_tokens: TOKEN_COLUMNS,
+  },
+  {
+    runs: [...INIT_RUN_COLUMNS, ...LEASE_COLUMNS, 'revision', 'approval'],
     run_steps: STEP_COLUMNS,
     run_tokens: TOKEN_COLUMNS,
   },
@@ -223,7 +229,7 @@ async function readRun(knex: Knex, id: string) {
 
 describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
   it('has an expected schema for every migration file', () => {
-    expect(migrationFiles).toEqual([INIT, DISPATCH_LEASE, RUN_REVISION]);
+    expect(migrationFiles).toEqual([INIT, DISPATCH_LEASE, RUN_REVISION, RUN_APPROVAL]);
     expect(schemaAfter).toHaveLength(migrationFiles.length + 1);
   });
 
@@ -267,6 +273,7 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
       has_secret_inputs: false,
       has_lease: false,
       revision: 0,
+      approval: null,
     });
     expect(await knex('run_steps').where({ run_id: runId }).select('title', 'logs')).toEqual([
       { title: 'Build', logs: '["compiling"]' },
@@ -454,5 +461,25 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
       status: 'complete',
       dispatch_attempts: 3,
     });
+  });
+
+  it(`${RUN_APPROVAL} adds the approval of a run, null for runs that need none`, async () => {
+    const knex = await databases.init(databaseId);
+    await migrateUntilBefore(knex, RUN_APPROVAL);
+    const before = randomUUID();
+    await knex('runs').insert(initRunRow(before));
+
+    await migrateUpOnce(knex);
+    expect(await readRun(knex, before)).toMatchObject({ id: before, approval: null });
+    const held = randomUUID();
+    const approval = JSON.stringify({ approvers: ['group:default/sre'], required: 2, decisions: [] });
+    await knex('runs').insert(
+      initRunRow(held, { status: 'pending-approval', dispatch_status: 'held', approval }),
+    );
+    expect(await readRun(knex, held)).toMatchObject({ approval });
+
+    await migrateDownOnce(knex);
+    expect(await knex.schema.hasColumn('runs', 'approval')).toBe(false);
+    expect((await knex('runs').pluck('id')).sort()).toEqual([before, held].sort());
   });
 });

@@ -1,4 +1,4 @@
-import { DispatchStatus, RunChanges, RunRecord, StepRecord } from './RunStore';
+import { DispatchStatus, RunChanges, RunRecord, StepRecord, StoredApproval } from './RunStore';
 
 /** A row of the runs table. */
 export interface DbRunRow {
@@ -26,6 +26,8 @@ export interface DbRunRow {
   dispatch_attempts: number;
   has_secret_inputs: boolean | number;
   revision: number;
+  /** JSON of StoredApproval (decision times as ISO text), or null. */
+  approval: string | null;
 }
 
 /** A run row read with its steps aggregated into one JSON column (see stepsJson). */
@@ -40,6 +42,22 @@ export interface DbStepRow {
   started_at: Date | number | string;
   completed_at: Date | number | string | null;
   logs: string;
+}
+
+/** The approval column's text. */
+export function toApprovalJson(approval: StoredApproval | null): string | null {
+  return approval ? JSON.stringify(approval) : null;
+}
+
+function fromApprovalJson(text: string | null | undefined): StoredApproval | null {
+  if (!text) {
+    return null;
+  }
+  const approval = JSON.parse(text) as StoredApproval;
+  return {
+    ...approval,
+    decisions: approval.decisions.map(decision => ({ ...decision, at: new Date(decision.at) })),
+  };
 }
 
 // PostgreSQL returns Date objects, SQLite the numbers knex wrote (milliseconds).
@@ -90,6 +108,7 @@ export function toRecord(row: DbRunRowWithSteps): RunRecord {
     dispatchLeaseUntil: toDate(row.dispatch_lease_until),
     dispatchAttempts: Number(row.dispatch_attempts),
     hasSecretInputs: Boolean(row.has_secret_inputs),
+    approval: fromApprovalJson(row.approval),
     steps: steps.map(toStep),
   };
 }
@@ -100,7 +119,7 @@ export const INSERTED_RUN_COLUMNS = [
   'id', 'action_id', 'action_name', 'action_type', 'action_snapshot', 'entity_ref',
   'initiated_by', 'status', 'message', 'error', 'inputs', 'links', 'rerun_of', 'started_at',
   'completed_at', 'created_at', 'updated_at', 'expires_at', 'last_report_at', 'dispatch_status',
-  'dispatch_lease_until', 'dispatch_attempts', 'has_secret_inputs', 'revision',
+  'dispatch_lease_until', 'dispatch_attempts', 'has_secret_inputs', 'revision', 'approval',
 ] as const;
 
 /** The columns of a new run's row. */
@@ -139,6 +158,7 @@ export function toInsertedRow(run: Omit<RunRecord, 'steps'>): InsertedRun {
     dispatch_attempts: run.dispatchAttempts,
     has_secret_inputs: run.hasSecretInputs,
     revision: 0,
+    approval: toApprovalJson(run.approval),
   };
 }
 
@@ -155,6 +175,9 @@ export function toRowChanges(changes: RunChanges): Partial<DbRunRow> {
   if (changes.expiresAt !== undefined) row.expires_at = changes.expiresAt;
   if (changes.lastReportAt !== undefined) row.last_report_at = changes.lastReportAt;
   if (changes.dispatchStatus !== undefined) row.dispatch_status = changes.dispatchStatus;
+  if (changes.dispatchLeaseUntil !== undefined) row.dispatch_lease_until = changes.dispatchLeaseUntil;
+  if (changes.dispatchAttempts !== undefined) row.dispatch_attempts = changes.dispatchAttempts;
+  if (changes.approval !== undefined) row.approval = toApprovalJson(changes.approval);
   return row;
 }
 

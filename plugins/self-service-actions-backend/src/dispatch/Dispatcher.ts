@@ -109,26 +109,33 @@ export class Dispatcher {
     for (const runId of claimed) {
       const run = await store.getRun(runId);
       if (run) {
-        await this.recover(run, now);
+        this.options.logger.info(
+          `Sending the invocation of run ${runId}, whose first sender stopped before sending it`,
+        );
+        await this.sendStored(run, now);
       }
     }
     return claimed.length;
   }
 
-  private async recover(run: RunRecord, now: Date): Promise<void> {
+  /**
+   * Sends a stored run that is due (released by its last approval, or claimed from an
+   * instance that died): with a new report token, rebuilt from what was stored. A run whose
+   * secret inputs were lost, or whose action or entity is gone, fails instead. Returns the run
+   * as it is then.
+   */
+  async sendStored(run: RunRecord, now = new Date()): Promise<RunRecord> {
     const { store, logger, catalog, auth, actions } = this.options;
-    const fail = async (reason: string) => {
-      logger.warn(`Run ${run.id} was never dispatched and cannot be: ${reason}`);
-      await store.updateRun(run.id, failUndelivered(reason, now));
+    const fail = (reason: string) => {
+      logger.warn(`Run ${run.id} cannot be sent: ${reason}`);
+      return store.updateRun(run.id, failUndelivered(reason, now));
     };
     const action = await actions.get(run.actionId);
     if (!action) {
-      await fail('the action was removed before the webhook was sent; re-run');
-      return;
+      return fail('the action was removed before the webhook was sent; re-run');
     }
     if (run.hasSecretInputs) {
-      await fail('secret inputs lost before dispatch; re-run');
-      return;
+      return fail('secret inputs lost before dispatch; re-run');
     }
     let entity: Entity | undefined;
     if (run.entityRef) {
@@ -136,8 +143,7 @@ export class Dispatcher {
         credentials: await auth.getOwnServiceCredentials(),
       });
       if (!entity) {
-        await fail(`entity ${run.entityRef} no longer exists; re-run`);
-        return;
+        return fail(`entity ${run.entityRef} no longer exists; re-run`);
       }
     }
     const { token, hash } = mintToken();
@@ -152,11 +158,9 @@ export class Dispatcher {
     try {
       this.check(context);
     } catch (error) {
-      await fail(`the webhook cannot be rebuilt: ${(error as Error).message}`);
-      return;
+      return fail(`the webhook cannot be rebuilt: ${(error as Error).message}`);
     }
     await store.addToken(run.id, hash, now);
-    logger.info(`Sending the invocation of run ${run.id}, whose first sender stopped before sending it`);
-    await this.dispatch(context);
+    return this.dispatch(context);
   }
 }

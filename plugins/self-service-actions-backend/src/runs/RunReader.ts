@@ -6,7 +6,12 @@ import {
   RunStatus,
   RUN_STATUSES,
 } from '@self-service-actions/plugin-self-service-actions-common';
-import { AccessPolicy, CallerAccess, RequestContext } from '../access/AccessPolicy';
+import {
+  AccessPolicy,
+  CallerAccess,
+  RequestContext,
+  RunListAccess,
+} from '../access/AccessPolicy';
 import { ActionCatalog } from '../actions/ActionCatalog';
 import { entityOwners, normalizeEntityRef } from '../actions/entities';
 import { ActionDefinition } from '../actions/types';
@@ -19,6 +24,8 @@ export interface RunListQuery {
   entityRef?: string;
   status?: string;
   mine?: boolean;
+  /** Only the runs the caller may approve or reject now. */
+  awaitingMyDecision?: boolean;
   limit?: number;
   cursor?: string;
 }
@@ -66,6 +73,7 @@ export class RunReader {
         entityRef: query.entityRef ? normalizeEntityRef(query.entityRef) : undefined,
         status: query.status as RunStatus | undefined,
         initiatedBy: query.mine ? access.caller.userRef : undefined,
+        ...(query.awaitingMyDecision ? { awaitingApproval: this.awaitingFilter(access, allowed) } : {}),
       },
       visibility: allowed.visibility,
       permissionCriteria: allowed.criteria,
@@ -73,10 +81,21 @@ export class RunReader {
       cursor: query.cursor,
     });
     const byId = new Map(actions.map(action => [action.id, action]));
+    // The rest of "may decide now" (the run's own approvers, self-approval, a decision already
+    // made) is in the run: such a page may be short while nextCursor says there is more.
+    const shown = query.awaitingMyDecision ? runs.filter(run => access.canDecideNow(run)) : runs;
     return {
-      items: await this.present(ctx, access, runs, undefined, byId),
+      items: await this.present(ctx, access, shown, undefined, byId),
       ...(nextCursor ? { nextCursor } : {}),
     };
+  }
+
+  /** Held runs an admin may decide on (all), or an approver (of the actions they approve). */
+  private awaitingFilter(access: CallerAccess, allowed: RunListAccess & { none: false }) {
+    if (access.isAdmin || allowed.visibility.all) {
+      return {};
+    }
+    return { actionIds: allowed.visibility.approvedActionIds };
   }
 
   /** A run the caller may read, else NotFoundError (as if it did not exist). */

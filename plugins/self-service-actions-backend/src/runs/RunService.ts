@@ -8,7 +8,15 @@ import { inputErrorWithFields } from '../actions/inputValidation';
 import { RunSettings } from '../config';
 import { RunRecord, RunStore } from '../database/RunStore';
 import { Dispatcher } from '../dispatch/Dispatcher';
-import { applyReport, cancelBy, EXPIRED, newRun, OPEN_STATUSES } from './lifecycle';
+import {
+  applyReport,
+  cancelBy,
+  decide,
+  EXPIRY_RULES,
+  newRun,
+  refuseDecision,
+} from './lifecycle';
+import { RunNotifier } from './RunNotifier';
 import { JudgedReport, ReportParser } from './parseReport';
 import { RunReader } from './RunReader';
 import { hashToken, mintToken } from './tokens';
@@ -49,6 +57,8 @@ export class RunService {
       dispatcher: Dispatcher;
       reportParser: ReportParser;
       settings: RunSettings;
+      /** Tells people about runs that need approval (and how those end). */
+      notifier?: RunNotifier;
       /** Hears of every change of a run, to push it to browsers; must not throw or wait. */
       onRunChanged?: (run: RunRecord, audience: string[]) => void;
     },
@@ -109,13 +119,22 @@ export class RunService {
       leaseUntil: dispatcher.leaseUntil(action, now),
       settings,
     });
+    if (record.approval) {
+      // Held: nothing is sent and no token is kept until the approvals are in.
+      await store.insertRun(record, null);
+      const held = { ...record, steps: [] };
+      await this.notify(held);
+      this.options.notifier?.approvalRequested(held);
+      const [shown] = await reader.present(ctx, access, [held], new Map([[held.entityRef ?? '', runnable.entityOwners]]));
+      return shown;
+    }
     await store.insertRun(record, hash);
     if (process.env.SSA_TEST_FAILPOINT === 'kill-before-dispatch') {
       // Test-only: die like a crashed instance between storing a run and sending it.
       process.kill(process.pid, 'SIGKILL');
     }
     const run = await dispatcher.dispatch(context);
-    await this.notify(run);
+    await this.notify(run, 'inprogress');
     const owners = new Map([[run.entityRef ?? '', runnable.entityOwners]]);
     const [shown] = await reader.present(ctx, access, [run], owners);
     return shown;
@@ -154,8 +173,60 @@ export class RunService {
       throw new NotAllowedError('Only the initiator, the action owners and admins may cancel a run');
     }
     const cancelled = await store.updateRun(runId, cancelBy(ctx.caller.userRef, new Date()));
-    await this.notify(cancelled);
+    await this.notify(cancelled, run.status);
     const [shown] = await reader.present(ctx, access, [cancelled]);
+    return shown;
+  }
+
+  /**
+   * An approver's decision on a held run, answered in the contract's order: 404 the caller may
+   * not read the run, 403 may not decide on it, 409 it does not wait or they decided already,
+   * 400 a rejection without a comment. The approval that completes the approvals sends the
+   * run, once: of two at the same moment (on any instances) one releases it and the other is
+   * refused with 409.
+   */
+  async decide(
+    ctx: RequestContext,
+    runId: string,
+    decision: 'approved' | 'rejected',
+    body: unknown,
+  ): Promise<Run> {
+    const { store, reader, dispatcher, notifier, settings } = this.options;
+    const { run, action, access } = await reader.readableRun(ctx, runId);
+    if (body !== undefined && !isJsonObject(body)) {
+      throw new InputError('The request body must be a JSON object');
+    }
+    refuseUnknownKeys(body ?? {}, ['comment']);
+    const allowed = access.mayDecide(run);
+    if (!allowed.allowed) {
+      throw new NotAllowedError(allowed.reason);
+    }
+    const by = ctx.caller.userRef;
+    refuseDecision(run, by);
+    const comment = typeof body?.comment === 'string' && body.comment.trim() ? body.comment.trim() : null;
+    if (body?.comment !== undefined && typeof body.comment !== 'string') {
+      throw new InputError('comment must be a string');
+    }
+    if (decision === 'rejected' && !comment) {
+      throw new InputError('A rejection needs a comment saying why');
+    }
+    const now = new Date();
+    const leaseUntil = action ? dispatcher.leaseUntil(action, now) : now;
+    const decideOnCurrent = decide({ by, decision, comment, now, leaseUntil, settings });
+    let releasing = false;
+    let decided = await store.updateRun(runId, current => {
+      const update = decideOnCurrent(current);
+      releasing = update?.run.dispatchStatus === 'pending';
+      return update;
+    });
+    notifier?.decided(decided, by);
+    // Signals only: the decision's own notification tells the initiator.
+    await this.notify(decided);
+    if (releasing) {
+      decided = await dispatcher.sendStored(decided, now);
+      await this.notify(decided, 'inprogress');
+    }
+    const [shown] = await reader.present(ctx, access, [decided]);
     return shown;
   }
 
@@ -185,7 +256,7 @@ export class RunService {
     if (!updated) {
       throw new AuthenticationError('Invalid report token');
     }
-    await this.notify(updated);
+    await this.notify(updated, previousStatus);
     return { id: updated.id, status: updated.status, previousStatus: previousStatus! };
   }
 
@@ -195,36 +266,51 @@ export class RunService {
    */
   async expireRuns(
     now = new Date(),
-    onBatch?: (runIds: string[]) => Promise<void>,
+    onBatch?: (runIds: string[], status: RunStatus) => Promise<void>,
   ): Promise<number> {
     let total = 0;
-    const sweepBatches = async () => {
-      for (;;) {
-        const ids = await this.options.store.expireRuns({
-          now,
-          batchSize: EXPIRY_BATCH_SIZE,
-          statuses: OPEN_STATUSES,
-          ...EXPIRED,
-        });
-        total += ids.length;
-        if (ids.length > 0) {
-          await onBatch?.(ids);
+    // In order: held runs past their approval deadline are rejected before the rule for every
+    // other open run could take them.
+    for (const rule of EXPIRY_RULES) {
+      const sweepBatches = async () => {
+        for (;;) {
+          const ids = await this.options.store.expireRuns({ now, batchSize: EXPIRY_BATCH_SIZE, ...rule });
+          total += ids.length;
+          if (ids.length > 0) {
+            await onBatch?.(ids, rule.status);
+            if (rule.status === 'rejected') {
+              await this.notifyExpiredApprovals(ids);
+            }
+          }
+          if (ids.length < EXPIRY_BATCH_SIZE) {
+            return;
+          }
         }
-        if (ids.length < EXPIRY_BATCH_SIZE) {
-          return;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: EXPIRY_WORKERS }, sweepBatches));
+      };
+      await Promise.all(Array.from({ length: EXPIRY_WORKERS }, sweepBatches));
+    }
     return total;
+  }
+
+  /** Tells the initiators of runs whose approval expired (few: each is read). */
+  private async notifyExpiredApprovals(ids: string[]): Promise<void> {
+    const { notifier, store } = this.options;
+    if (!notifier) return;
+    for (const id of ids) {
+      const run = await store.getRun(id);
+      if (run) notifier.finished(run);
+    }
   }
 
   /**
    * Tells those who may watch a run (its initiator, the action's owners and results viewers,
    * the admins) that it changed. Only ids and the status travel; the browser reads the run.
    */
-  private async notify(run: RunRecord): Promise<void> {
-    const { onRunChanged, actions, access } = this.options;
+  private async notify(run: RunRecord, previousStatus?: RunStatus): Promise<void> {
+    const { onRunChanged, actions, access, notifier } = this.options;
+    if (previousStatus && previousStatus !== run.status) {
+      notifier?.finished(run);
+    }
     if (!onRunChanged) return;
     const action = await actions.find(run.actionId);
     const audience = [

@@ -4,7 +4,7 @@
  * a run. Each event is a decision made on the run's current state and written by the store
  * only if the run did not change meanwhile, so concurrent events never lose one another.
  */
-import { AuthenticationError } from '@backstage/errors';
+import { AuthenticationError, ConflictError } from '@backstage/errors';
 import {
   isFinalStatus,
   JsonObject,
@@ -14,7 +14,7 @@ import {
 } from '@self-service-actions/plugin-self-service-actions-common';
 import { ActionDefinition } from '../actions/types';
 import { RunSettings } from '../config';
-import { RunRecord, RunUpdate } from '../database/RunStore';
+import { DispatchStatus, RunRecord, RunUpdate } from '../database/RunStore';
 import { finalRunConflict, mergeReport } from './mergeReport';
 import { JudgedReport } from './parseReport';
 
@@ -27,16 +27,38 @@ export const OPEN_STATUSES: readonly RunStatus[] = ['inprogress', 'pending-appro
 /** A stored run is invoked only in these statuses: a cancelled run is never sent. */
 export const DISPATCHABLE_STATUSES: readonly RunStatus[] = ['inprogress'];
 
-/** What the sweep writes on an open run whose deadline passed. */
-export const EXPIRED = {
-  status: 'terminated',
-  message: 'Terminated: no final report before the report token expired',
-} as const;
+/**
+ * What the sweep does, in this order: a run held for approval past its deadline is rejected;
+ * then any other open run past its deadline is terminated.
+ */
+export const EXPIRY_RULES = [
+  {
+    statuses: ['pending-approval'],
+    dispatchStatuses: ['held'],
+    status: 'rejected',
+    message: 'Rejected: approval expired',
+  },
+  {
+    statuses: OPEN_STATUSES,
+    dispatchStatuses: ['pending', 'delivered', 'timed-out', 'failed'],
+    status: 'terminated',
+    message: 'Terminated: no final report before the report token expired',
+  },
+] as const satisfies ReadonlyArray<{
+  statuses: readonly RunStatus[];
+  dispatchStatuses: readonly DispatchStatus[];
+  status: RunStatus;
+  message: string;
+}>;
+
+/** What the sweep writes on an open run whose report token expired. */
+export const EXPIRED = EXPIRY_RULES[1];
 
 /**
  * A new run, stored before anything is sent: in progress, with its deadline, and a lease on
  * its invocation (if this instance dies before sending, another claims the run when the lease
- * runs out and sends it).
+ * runs out and sends it). A run of an action that needs approval is held instead: pending
+ * approval until its approval deadline, nothing to send yet.
  */
 export function newRun(options: {
   id: string;
@@ -53,6 +75,15 @@ export function newRun(options: {
   settings: RunSettings;
 }): Omit<RunRecord, 'steps'> {
   const { action, now } = options;
+  const { approval } = action;
+  const held = {
+    status: 'pending-approval',
+    startedAt: null,
+    expiresAt: new Date(now.getTime() + (approval?.expiresAfterMs ?? 0)),
+    dispatchStatus: 'held',
+    dispatchLeaseUntil: null,
+    dispatchAttempts: 0,
+  } as const;
   return {
     id: options.id,
     actionId: action.id,
@@ -77,6 +108,74 @@ export function newRun(options: {
     dispatchLeaseUntil: options.leaseUntil,
     dispatchAttempts: 1,
     hasSecretInputs: options.hasSecretInputs,
+    approval: approval
+      ? {
+          approvers: approval.approvers,
+          required: approval.required,
+          allowSelfApproval: approval.allowSelfApproval,
+          decisions: [],
+        }
+      : null,
+    ...(approval ? held : {}),
+  };
+}
+
+/** 409 when a decision may not be made on the run as it is: it does not wait, or `by` decided. */
+export function refuseDecision(current: RunRecord, by: string): void {
+  if (current.status !== 'pending-approval' || current.dispatchStatus !== 'held') {
+    throw new ConflictError(`Run ${current.id} is not waiting for approval (it is ${current.status})`);
+  }
+  if (current.approval?.decisions.some(decision => decision.by === by)) {
+    throw new ConflictError(`You already decided on run ${current.id}`);
+  }
+}
+
+/**
+ * An approver's decision on a held run. A rejection rejects it (final; nothing is ever sent).
+ * The approval that brings the approvals to the number required releases it: in progress, to
+ * be sent under a lease, its token deadline counted from now. The store writes a decision
+ * only on the state it was made on, so of two last approvals at once one releases the run and
+ * the other decides again on the released run, and is refused.
+ */
+export function decide(options: {
+  by: string;
+  decision: 'approved' | 'rejected';
+  comment: string | null;
+  now: Date;
+  leaseUntil: Date;
+  settings: RunSettings;
+}): RunDecision {
+  const { by, decision, comment, now } = options;
+  return current => {
+    refuseDecision(current, by);
+    const approval = current.approval!;
+    const decisions = [...approval.decisions, { by, decision, comment, at: now }];
+    const changes = { approval: { ...approval, decisions }, updatedAt: now };
+    if (decision === 'rejected') {
+      return {
+        run: {
+          ...changes,
+          status: 'rejected',
+          message: `Rejected by ${by}${comment ? `: ${comment}` : ''}`,
+          completedAt: now,
+        },
+      };
+    }
+    const approvals = decisions.filter(d => d.decision === 'approved').length;
+    if (approvals < approval.required) {
+      return { run: changes };
+    }
+    return {
+      run: {
+        ...changes,
+        status: 'inprogress',
+        startedAt: now,
+        expiresAt: new Date(now.getTime() + options.settings.tokenTtlMs),
+        dispatchStatus: 'pending',
+        dispatchLeaseUntil: options.leaseUntil,
+        dispatchAttempts: 1,
+      },
+    };
   };
 }
 

@@ -45,5 +45,19 @@ export function toApiRun(
     canCancel: !isFinalStatus(run.status) && access.canCancelRun(run, action),
     canRerun:
       !!action && action.status === 'Active' && access.canRunAction(action, entityOwners).allowed,
+    approval: run.approval
+      ? {
+          required: run.approval.required,
+          approvers: run.approval.approvers,
+          allowSelfApproval: run.approval.allowSelfApproval,
+          // While held, the deadline of the approval; afterwards the run's own.
+          expiresAt: run.expiresAt.toISOString(),
+          decisions: run.approval.decisions.map(decision => ({
+            ...decision,
+            at: decision.at.toISOString(),
+          })),
+          canDecide: access.canDecideNow(run),
+        }
+      : null,
   };
 }

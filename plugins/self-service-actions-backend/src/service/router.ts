@@ -159,13 +159,14 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const ctx = await requestContext(req);
     // The validator has checked every parameter against the spec (and may have converted
     // limit and mine from their text); String() and Number() take either form.
-    const { actionId, entityRef, status, mine, limit, cursor } = req.query;
+    const { actionId, entityRef, status, mine, awaitingMyDecision, limit, cursor } = req.query;
     res.json(
       await reader.listRuns(ctx, {
         actionId,
         entityRef,
         status,
         mine: String(mine) === 'true',
+        awaitingMyDecision: String(awaitingMyDecision) === 'true',
         limit: limit === undefined ? undefined : Number(limit),
         cursor,
       }),
@@ -186,6 +187,24 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
           runs.rerun(ctx, req.params.id, req.body),
         ),
       );
+  });
+
+  api.post('/runs/:id/approve', async (req, res) => {
+    const ctx = await requestContext(req);
+    res.json(
+      await audited(req, 'run-approve', 'medium', { runId: req.params.id }, () =>
+        runs.decide(ctx, req.params.id, 'approved', req.body),
+      ),
+    );
+  });
+
+  api.post('/runs/:id/reject', async (req, res) => {
+    const ctx = await requestContext(req);
+    res.json(
+      await audited(req, 'run-reject', 'medium', { runId: req.params.id }, () =>
+        runs.decide(ctx, req.params.id, 'rejected', req.body),
+      ),
+    );
   });
 
   api.post('/runs/:id/cancel', async (req, res) => {

@@ -31,6 +31,7 @@ export function readConfiguredActions(selfServiceActions: object): ActionDefinit
     ajv: createAjv(),
     invokers,
     defaultVisibility: settings.defaultVisibility,
+    defaultApprovalExpiryMs: settings.runs.maxPendingApprovalMs,
   });
 }
 
@@ -75,6 +76,7 @@ export function sampleRun(overrides: Partial<RunRecord> = {}): Omit<RunRecord, '
     dispatchLeaseUntil: new Date(now.getTime() + 30_000),
     dispatchAttempts: 1,
     hasSecretInputs: false,
+    approval: null,
     ...overrides,
   };
 }

@@ -13,6 +13,8 @@ import type {
   PublicActionDefinition,
   Run,
   RunLink,
+  RunApproval,
+  RunDecision,
   RunList,
   RunStatus,
   RunStep,
@@ -76,6 +78,15 @@ export type Agreement = [
   Assert<Run, Schemas['Run']>,
   Assert<Schemas['Run'], Run>,
   Expect<SameKeys<Run, Schemas['Run']>>,
+
+  // The spec's RunApproval is nullable: a run's approval is null when it needs none.
+  Assert<RunApproval | null, Schemas['RunApproval']>,
+  Assert<Schemas['RunApproval'], RunApproval | null>,
+  Expect<SameKeys<RunApproval, NonNullable<Schemas['RunApproval']>>>,
+
+  Assert<RunDecision, Schemas['Decision']>,
+  Assert<Schemas['Decision'], RunDecision>,
+  Expect<SameKeys<RunDecision, Schemas['Decision']>>,
 
   Assert<RunList, Schemas['RunList']>,
   Assert<Schemas['RunList'], RunList>,

@@ -129,6 +129,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/runs/{id}/approve": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Approves a run that waits for approval (its action's approvers and admins). When the approvals reach the number required, the run becomes `inprogress` and is sent, once. Answers, in this order: 404 the caller may not read the run; 403 not an approver, or the initiator when the action does not allow self-approval; 409 the run does not wait for approval, or the caller already decided. */
+    post: operations["ApproveRun"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/runs/{id}/reject": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Rejects a run that waits for approval: it becomes `rejected` (final) and nothing is ever sent. Answers as approve, then 400 when no comment is given (a rejection says why). */
+    post: operations["RejectRun"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/report": {
     parameters: {
       query?: never;
@@ -247,6 +281,33 @@ export interface components {
       entityRef?: string;
       inputs?: components["schemas"]["JsonObject"];
     };
+    /** @description A decision's comment: optional to approve, required to reject (checked after the caller's right to decide, so it is not required here). */
+    DecisionRequest: {
+      comment?: string;
+    };
+    /** @description One approver's decision on a run. */
+    Decision: {
+      /** @description Entity ref of the user who decided. */
+      by: string;
+      /** @enum {string} */
+      decision: "approved" | "rejected";
+      comment: string | null;
+      /** Format: date-time */
+      at: string;
+    };
+    /** @description The built-in approval a run waits for or went through: who may decide (user and group refs), how many distinct approvals it needs, the decisions so far, and whether the caller may decide now. Null when the run's action needs no approval. */
+    RunApproval: {
+      required: number;
+      approvers: string[];
+      allowSelfApproval: boolean;
+      /**
+       * Format: date-time
+       * @description When a run still waiting is rejected ("approval expired").
+       */
+      expiresAt: string;
+      decisions: components["schemas"]["Decision"][];
+      canDecide: boolean;
+    } | null;
     /** @description Inputs merged over those of the original run. */
     RerunRequest: {
       inputs?: components["schemas"]["JsonObject"];
@@ -294,6 +355,7 @@ export interface components {
       rerunOf: string | null;
       canCancel: boolean;
       canRerun: boolean;
+      approval: components["schemas"]["RunApproval"];
     };
     /** @description A page of runs, newest first. */
     RunList: {
@@ -491,6 +553,8 @@ export interface operations {
         mine?: boolean;
         /** @description The most runs to answer (20 when not given). */
         limit?: number;
+        /** @description Only the runs the caller may approve or reject now (pending approval, the caller an approver or an admin, not decided yet, not their own unless the action allows it). Such a page may hold fewer than `limit` runs while `nextCursor` says there are more. */
+        awaitingMyDecision?: boolean;
         /** @description The `nextCursor` of the previous page. */
         cursor?: string;
       };
@@ -593,6 +657,70 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
+    };
+  };
+  ApproveRun: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components["parameters"]["id"];
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["DecisionRequest"];
+      };
+    };
+    responses: {
+      /** @description The run after the decision. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Run"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+    };
+  };
+  RejectRun: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components["parameters"]["id"];
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["DecisionRequest"];
+      };
+    };
+    responses: {
+      /** @description The rejected run. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Run"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
     };
   };
   ReportStatus: {

@@ -1,7 +1,13 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
 import { RunRecord } from '../RunStore';
-import { DbRunRowWithSteps, DispatchOutcome, InsertedRun, StepRowInput } from '../rows';
+import {
+  DbRunRowWithSteps,
+  DispatchOutcome,
+  InsertedRun,
+  StepRowInput,
+  toApprovalJson,
+} from '../rows';
 import { Batcher } from './Batcher';
 import {
   POSTGRES_COMPARE_AND_SET_MANY,
@@ -22,7 +28,7 @@ const MAX_CONCURRENT_BATCHES = 2;
 export type RunTarget = { id: string } | { tokenHash: string };
 
 /** A run to store, with the hash of its first report token. */
-type RunInsert = { row: InsertedRun; tokenHash: string };
+type RunInsert = { row: InsertedRun; tokenHash: string | null };
 
 /** A run's new state, to be written if the run is still at `revision`. */
 type CompareAndSet = { next: RunRecord; revision: number; rows: StepRowInput[] };
@@ -54,6 +60,9 @@ function compareAndSetInput({ next, revision, rows }: CompareAndSet) {
     expires_at: next.expiresAt,
     last_report_at: next.lastReportAt,
     dispatch_status: next.dispatchStatus,
+    dispatch_lease_until: next.dispatchLeaseUntil,
+    dispatch_attempts: next.dispatchAttempts,
+    approval: toApprovalJson(next.approval),
     steps: rows,
   };
 }
@@ -96,7 +105,7 @@ export class PostgresBatches {
   }
 
   /** Stores a run and its first token. */
-  insert(row: InsertedRun, tokenHash: string): Promise<void> {
+  insert(row: InsertedRun, tokenHash: string | null): Promise<void> {
     return this.inserts.add({ row, tokenHash });
   }
 
@@ -138,11 +147,9 @@ export class PostgresBatches {
   /** PostgreSQL: stores runs with their tokens, in one statement (see Batcher). */
   private insertMany(inserts: RunInsert[]): Promise<PromiseSettledResult<void>[]> {
     return this.eachAloneIfRefused('insert', inserts, async batch => {
-      const tokens = batch.map(({ row, tokenHash }) => ({
-        token_hash: tokenHash,
-        run_id: row.id,
-        created_at: row.created_at,
-      }));
+      const tokens = batch.flatMap(({ row, tokenHash }) =>
+        tokenHash ? [{ token_hash: tokenHash, run_id: row.id, created_at: row.created_at }] : [],
+      );
       await this.db
         .raw(POSTGRES_INSERT_MANY, [toJsonInput(batch.map(({ row }) => row)), toJsonInput(tokens)])
         .options({ name: 'ssa_insert_runs' });

@@ -31,14 +31,16 @@ export const POSTGRES_COMPARE_AND_SET_MANY = `with input as (
     select * from json_to_recordset(?::json) as i(id text, revision integer, status text,
       message text, error text, links text, started_at timestamptz, completed_at timestamptz,
       updated_at timestamptz, expires_at timestamptz, last_report_at timestamptz,
-      dispatch_status text, steps json)
+      dispatch_status text, dispatch_lease_until timestamptz, dispatch_attempts integer,
+      approval text, steps json)
   ),
   ${lockInIdOrder('and runs.revision = i.revision')},
   updated as (
     update runs set status = i.status, message = i.message, error = i.error, links = i.links,
       started_at = i.started_at, completed_at = i.completed_at, updated_at = i.updated_at,
       expires_at = i.expires_at, last_report_at = i.last_report_at,
-      dispatch_status = i.dispatch_status, revision = runs.revision + 1
+      dispatch_status = i.dispatch_status, dispatch_lease_until = i.dispatch_lease_until,
+      dispatch_attempts = i.dispatch_attempts, approval = i.approval, revision = runs.revision + 1
     from input i, locked
     where runs.id = locked.id and i.id = locked.id and runs.revision = i.revision
     returning runs.id
@@ -83,8 +85,8 @@ export const POSTGRES_READ_MANY = `select runs.*, ${POSTGRES_STEPS_JSON}, null::
   from run_tokens join runs on runs.id = run_tokens.run_id where run_tokens.token_hash = any(?::text[])`;
 
 /**
- * Terminates a batch of stale runs: `$1` status, `$2` message, `$3` now (completed and
- * updated), then the open statuses, `now` and the batch size.
+ * Ends a batch of stale runs: `$1` status, `$2` message, `$3` now (completed and updated),
+ * then the statuses and dispatch statuses it takes, `now` and the batch size.
  *
  * The batch is selected once (an InitPlan) and locked, SKIP LOCKED leaving runs a report holds
  * right now to the next batch; the update then finds the locked runs by primary key. Written so
@@ -93,9 +95,14 @@ export const POSTGRES_READ_MANY = `select runs.*, ${POSTGRES_STEPS_JSON}, null::
  * open run (minutes for 100 000 runs). No ORDER BY: which stale runs go first does not matter,
  * and without it the batch query stops early.
  */
-export const postgresExpireBatch = (openStatuses: number) => `update runs
+export const postgresExpireBatch = (statuses: number, dispatchStatuses: number) => `update runs
   set status = ?, message = ?, completed_at = ?, updated_at = ?, revision = revision + 1
   where id = any(array(select id from runs
-    where status in (${Array(openStatuses).fill('?').join(', ')}) and expires_at < ?
+    where status in (${placeholders(statuses)})
+      and dispatch_status in (${placeholders(dispatchStatuses)}) and expires_at < ?
     limit ? for update skip locked))
   returning id`;
+
+function placeholders(count: number): string {
+  return Array(count).fill('?').join(', ');
+}

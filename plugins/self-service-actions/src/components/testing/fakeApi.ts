@@ -47,6 +47,7 @@ export function aRun(overrides: Partial<Run> = {}): Run {
     rerunOf: null,
     canCancel: true,
     canRerun: true,
+    approval: null,
     ...overrides,
   };
 }

@@ -210,6 +210,16 @@ export const spec = {
             }
           },
           {
+            "name": "awaitingMyDecision",
+            "in": "query",
+            "description": "Only the runs the caller may approve or reject now (pending approval, the caller an approver or an admin, not decided yet, not their own unless the action allows it). Such a page may hold fewer than `limit` runs while `nextCursor` says there are more.",
+            "required": false,
+            "allowReserved": true,
+            "schema": {
+              "type": "boolean"
+            }
+          },
+          {
             "name": "cursor",
             "in": "query",
             "description": "The `nextCursor` of the previous page.",
@@ -351,6 +361,108 @@ export const spec = {
           },
           "409": {
             "$ref": "#/components/responses/Conflict"
+          }
+        }
+      }
+    },
+    "/runs/{id}/approve": {
+      "post": {
+        "operationId": "ApproveRun",
+        "description": "Approves a run that waits for approval (its action's approvers and admins). When the approvals reach the number required, the run becomes `inprogress` and is sent, once. Answers, in this order: 404 the caller may not read the run; 403 not an approver, or the initiator when the action does not allow self-approval; 409 the run does not wait for approval, or the caller already decided.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/DecisionRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The run after the decision.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Run"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          }
+        }
+      }
+    },
+    "/runs/{id}/reject": {
+      "post": {
+        "operationId": "RejectRun",
+        "description": "Rejects a run that waits for approval: it becomes `rejected` (final) and nothing is ever sent. Answers as approve, then 400 when no comment is given (a rejection says why).",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/DecisionRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The rejected run.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Run"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
           }
         }
       }
@@ -813,6 +925,92 @@ export const spec = {
           }
         }
       },
+      "DecisionRequest": {
+        "type": "object",
+        "description": "A decision's comment: optional to approve, required to reject (checked after the caller's right to decide, so it is not required here).",
+        "additionalProperties": false,
+        "properties": {
+          "comment": {
+            "type": "string",
+            "maxLength": 2000
+          }
+        }
+      },
+      "Decision": {
+        "type": "object",
+        "description": "One approver's decision on a run.",
+        "additionalProperties": false,
+        "required": [
+          "by",
+          "decision",
+          "comment",
+          "at"
+        ],
+        "properties": {
+          "by": {
+            "type": "string",
+            "description": "Entity ref of the user who decided."
+          },
+          "decision": {
+            "type": "string",
+            "enum": [
+              "approved",
+              "rejected"
+            ]
+          },
+          "comment": {
+            "type": "string",
+            "nullable": true
+          },
+          "at": {
+            "type": "string",
+            "format": "date-time"
+          }
+        }
+      },
+      "RunApproval": {
+        "type": "object",
+        "nullable": true,
+        "description": "The built-in approval a run waits for or went through: who may decide (user and group refs), how many distinct approvals it needs, the decisions so far, and whether the caller may decide now. Null when the run's action needs no approval.",
+        "additionalProperties": false,
+        "required": [
+          "required",
+          "approvers",
+          "allowSelfApproval",
+          "expiresAt",
+          "decisions",
+          "canDecide"
+        ],
+        "properties": {
+          "required": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "approvers": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "allowSelfApproval": {
+            "type": "boolean"
+          },
+          "expiresAt": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When a run still waiting is rejected (\"approval expired\")."
+          },
+          "decisions": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Decision"
+            }
+          },
+          "canDecide": {
+            "type": "boolean"
+          }
+        }
+      },
       "RerunRequest": {
         "type": "object",
         "description": "Inputs merged over those of the original run.",
@@ -900,7 +1098,8 @@ export const spec = {
           "links",
           "rerunOf",
           "canCancel",
-          "canRerun"
+          "canRerun",
+          "approval"
         ],
         "properties": {
           "id": {
@@ -977,6 +1176,9 @@ export const spec = {
           },
           "canRerun": {
             "type": "boolean"
+          },
+          "approval": {
+            "$ref": "#/components/schemas/RunApproval"
           }
         }
       },
