@@ -14,7 +14,7 @@ import PlayCircleIcon from '@material-ui/icons/PlayCircleOutline';
 import { selfServiceActionsApiRef } from './api/SelfServiceActionsApi';
 import { SelfServiceActionsClient } from './api/SelfServiceActionsClient';
 import { isSelfServiceActionsAvailable } from './conditions';
-import { rootRouteRef } from './routes';
+import { rootRouteRef, runRouteRef } from './routes';
 
 const selfServiceActionsApi = ApiBlueprint.make({
   params: defineParams =>
@@ -66,7 +66,7 @@ const entitySelfServiceCard = EntityCardBlueprint.make({
 /** The self-service actions plugin for the new frontend system. */
 export default createFrontendPlugin({
   pluginId: 'self-service-actions',
-  routes: { root: rootRouteRef },
+  routes: { root: rootRouteRef, run: runRouteRef },
   extensions: [
     selfServiceActionsApi,
     selfServiceActionsPage,

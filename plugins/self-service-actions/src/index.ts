@@ -13,4 +13,4 @@ export { isSelfServiceActionsAvailable } from './conditions';
 export { selfServiceActionsApiRef } from './api/SelfServiceActionsApi';
 export type { SelfServiceActionsApi, ListRunsOptions } from './api/SelfServiceActionsApi';
 export { SelfServiceActionsClient } from './api/SelfServiceActionsClient';
-export { rootRouteRef } from './routes';
+export { rootRouteRef, runRouteRef } from './routes';

@@ -8,7 +8,7 @@ import {
 } from '@backstage/core-plugin-api';
 import { selfServiceActionsApiRef } from './api/SelfServiceActionsApi';
 import { SelfServiceActionsClient } from './api/SelfServiceActionsClient';
-import { rootRouteRef } from './routes';
+import { rootRouteRef, runRouteRef } from './routes';
 
 /** The self-service actions frontend plugin. */
 export const selfServiceActionsPlugin = createPlugin({
@@ -23,6 +23,7 @@ export const selfServiceActionsPlugin = createPlugin({
   ],
   routes: {
     root: rootRouteRef,
+    run: runRouteRef,
   },
 });
 

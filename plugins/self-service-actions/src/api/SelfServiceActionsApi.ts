@@ -15,6 +15,8 @@ export interface ListRunsOptions {
   entityRef?: string;
   status?: RunStatus;
   mine?: boolean;
+  /** Only the runs the user may approve or reject now. */
+  awaitingMyDecision?: boolean;
   limit?: number;
   cursor?: string;
 }
@@ -29,6 +31,10 @@ export interface SelfServiceActionsApi {
   getRun(id: string): Promise<Run>;
   rerun(id: string, inputs?: JsonObject): Promise<Run>;
   cancelRun(id: string): Promise<Run>;
+  /** Approves a run that waits for approval. */
+  approveRun(id: string, comment?: string): Promise<Run>;
+  /** Rejects a run that waits for approval; a rejection says why. */
+  rejectRun(id: string, comment: string): Promise<Run>;
 }
 
 /** The API reference of {@link SelfServiceActionsApi}. */

@@ -82,6 +82,7 @@ export class SelfServiceActionsClient implements SelfServiceActionsApi {
         entityRef: options.entityRef,
         status: options.status,
         mine: options.mine ? true : undefined,
+        awaitingMyDecision: options.awaitingMyDecision ? true : undefined,
         limit: options.limit,
         cursor: options.cursor,
       },
@@ -101,6 +102,17 @@ export class SelfServiceActionsClient implements SelfServiceActionsApi {
 
   cancelRun(id: string): Promise<Run> {
     return this.request('post', '/runs/{id}/cancel', { params: { id } });
+  }
+
+  approveRun(id: string, comment?: string): Promise<Run> {
+    return this.request('post', '/runs/{id}/approve', {
+      params: { id },
+      body: comment ? { comment } : {},
+    });
+  }
+
+  rejectRun(id: string, comment: string): Promise<Run> {
+    return this.request('post', '/runs/{id}/reject', { params: { id }, body: { comment } });
   }
 
   private async request<P extends Path, M extends MethodOf<P>>(

@@ -7,7 +7,7 @@ import {
   StatusRunning,
   StatusWarning,
 } from '@backstage/core-components';
-import { RunStatus } from '@self-service-actions/plugin-self-service-actions-common';
+import { RunApproval, RunStatus } from '@self-service-actions/plugin-self-service-actions-common';
 
 const labels: Record<RunStatus, string> = {
   inprogress: 'In progress',
@@ -27,12 +27,25 @@ const indicators = {
   rejected: StatusWarning,
 };
 
-/** A run's or step's status as a coloured indicator and a label. */
-export function RunStatusChip(props: { status: RunStatus }) {
-  const Indicator = indicators[props.status] ?? StatusPending;
+/**
+ * A run's or step's status as a coloured indicator and a label. A run waiting for its
+ * approvals says how many are in, and (on hover) from whom the rest may come.
+ */
+export function RunStatusChip(props: { status: RunStatus; approval?: RunApproval | null }) {
+  const { status, approval } = props;
+  const Indicator = indicators[status] ?? StatusPending;
+  const waiting = status === 'pending-approval' && approval;
+  const approved = approval?.decisions.filter(d => d.decision === 'approved').length ?? 0;
   return (
-    <span data-testid="run-status" data-status={props.status}>
-      <Indicator>{labels[props.status] ?? props.status}</Indicator>
+    <span
+      data-testid="run-status"
+      data-status={status}
+      title={waiting ? `Approvers: ${approval.approvers.join(', ')}` : undefined}
+    >
+      <Indicator>
+        {labels[status] ?? status}
+        {waiting ? ` (${approved} of ${approval.required})` : ''}
+      </Indicator>
     </span>
   );
 }

@@ -19,6 +19,7 @@ import Alert from '@material-ui/lab/Alert';
 import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
 import { RunStatusChip } from '../RunStatusChip/RunStatusChip';
 import { RunDialog } from '../RunDialog/RunDialog';
+import { ApprovalPanel } from '../ApprovalPanel/ApprovalPanel';
 import { useLiveRun } from '../../hooks/useLiveRun';
 import { formatDuration } from '../../utils/formatDuration';
 
@@ -99,7 +100,7 @@ export function RunView(props: RunViewProps) {
         <Typography variant="h6" component="h3">
           {run.actionName}
         </Typography>
-        <RunStatusChip status={run.status} />
+        <RunStatusChip status={run.status} approval={run.approval} />
         <Box flexGrow={1} />
         {run.canRerun && (
           <Button variant="outlined" onClick={openRerun}>
@@ -123,6 +124,7 @@ export function RunView(props: RunViewProps) {
           {run.message}
         </Alert>
       )}
+      {run.approval && <ApprovalPanel run={{ ...run, approval: run.approval }} onDecided={setRun} />}
       <Table size="small" aria-label="Run details">
         <TableBody>
           {run.entityRef && (
@@ -173,7 +175,9 @@ export function RunView(props: RunViewProps) {
         </Typography>
         {run.steps.length === 0 ? (
           <Typography variant="body2" color="textSecondary">
-            No steps reported yet.
+            {run.status === 'pending-approval' && run.approval
+              ? 'Nothing is sent before the approvals are in.'
+              : 'No steps reported yet.'}
           </Typography>
         ) : (
           run.steps.map((step, index) => <StepItem key={step.title} step={step} index={index} />)

@@ -180,7 +180,7 @@ export function RunsTable(props: RunsTableProps) {
                   <TableCell>{run.entityRef ? <EntityRefLink entityRef={run.entityRef} /> : '—'}</TableCell>
                 )}
                 <TableCell>
-                  <RunStatusChip status={run.status} />
+                  <RunStatusChip status={run.status} approval={run.approval} />
                 </TableCell>
                 <TableCell>
                   <EntityRefLink entityRef={run.initiatedBy} />

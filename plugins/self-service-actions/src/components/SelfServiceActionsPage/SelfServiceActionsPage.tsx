@@ -1,9 +1,12 @@
 import React from 'react';
+import { Route, Routes } from 'react-router-dom';
 import { Content, Header, Page } from '@backstage/core-components';
+import Box from '@material-ui/core/Box';
 import { ActionsPanel } from '../ActionsPanel/ActionsPanel';
+import { AwaitingApprovals } from '../AwaitingApprovals/AwaitingApprovals';
+import { RunPage } from '../RunPage/RunPage';
 
-/** The global Self-service page: global actions and every run the user may see. */
-export function SelfServiceActionsPage() {
+function OverviewPage() {
   return (
     <Page themeId="tool">
       <Header
@@ -11,8 +14,24 @@ export function SelfServiceActionsPage() {
         subtitle="Run global actions and follow every run you may see. Entity actions live on each entity's page."
       />
       <Content>
+        <Box mb={3}>
+          <AwaitingApprovals />
+        </Box>
         <ActionsPanel showRuns title="Global actions" />
       </Content>
     </Page>
+  );
+}
+
+/**
+ * The global Self-service page: runs awaiting the user's approval, global actions and every
+ * run the user may see; and under it, the page of each run (`runs/:id`).
+ */
+export function SelfServiceActionsPage() {
+  return (
+    <Routes>
+      <Route path="/" element={<OverviewPage />} />
+      <Route path="/runs/:id" element={<RunPage />} />
+    </Routes>
   );
 }

@@ -62,6 +62,8 @@ export function fakeApi(overrides: Partial<SelfServiceActionsApi> = {}): jest.Mo
     getRun: jest.fn(async () => aRun()),
     rerun: jest.fn(async () => aRun({ id: 'run-2', rerunOf: 'run-1' })),
     cancelRun: jest.fn(async () => aRun({ status: 'terminated', canCancel: false })),
+    approveRun: jest.fn(async () => aRun()),
+    rejectRun: jest.fn(async () => aRun({ status: 'rejected', canCancel: false })),
     ...overrides,
   } as jest.Mocked<SelfServiceActionsApi>;
 }
