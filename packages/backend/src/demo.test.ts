@@ -277,6 +277,29 @@ describe('the demo', () => {
         throw new Error(`${error.message}; heard ${JSON.stringify(janesBrowser.heard)}; ${second.output.join('')}`);
       });
       janesBrowser.close();
+
+      // The demo's approval: jane asks on the first instance, nothing is sent; olivia (the
+      // platform team) approves on the second; the receiver then completes the run.
+      const held = await call(first, jane, '/actions/deploy-production/runs', {
+        entityRef: 'component:default/payments',
+        inputs: { version: '1.4.3' },
+      });
+      expect(held.status).toBe(201);
+      expect(held.body).toMatchObject({ status: 'pending-approval', approval: { canDecide: false } });
+      const awaiting = await call(second, olivia, '/runs?awaitingMyDecision=true');
+      expect(awaiting.body.items.map((run: { id: string }) => run.id)).toContain(held.body.id);
+      expect((await call(first, jane, `/runs/${held.body.id}/approve`, {})).status).toBe(403);
+      const approved = await call(second, olivia, `/runs/${held.body.id}/approve`, {
+        comment: 'go ahead',
+      });
+      expect(approved.status).toBe(200);
+      const deployed = await waitFor(async () => {
+        const run = await call(first, jane, `/runs/${held.body.id}`);
+        return run.body.status === 'complete' && run.body;
+      }, 30_000);
+      expect(deployed.approval.decisions).toEqual([
+        expect.objectContaining({ by: 'user:default/olivia', decision: 'approved', comment: 'go ahead' }),
+      ]);
     } finally {
       await tearDownPostgresInstances(receiver.server, prefix);
     }

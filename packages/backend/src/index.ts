@@ -1,7 +1,7 @@
 /*
  * Demo backend: catalog with the example entities, guest sign-in, signals (live run updates;
- * the events backend carries them between replicas on PostgreSQL) and the self-service
- * actions plugin. SQLite in memory by default; PostgreSQL when backend.database says so.
+ * the events backend carries them between replicas on PostgreSQL), notifications (approvals)
+ * and the self-service actions plugin. SQLite in memory by default; PostgreSQL when backend.database says so.
  */
 import { createBackend } from '@backstage/backend-defaults';
 
@@ -12,6 +12,7 @@ backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
+backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@self-service-actions/plugin-self-service-actions-backend'));
 
 backend.start();
