@@ -20,8 +20,16 @@ const root = path.resolve(__dirname, '../../../..');
 const cli = require.resolve('@backstage/cli/bin/backstage-cli', { paths: [root] });
 const appPort = 3100;
 const backendPort = 7147;
+// A second instance on the same PostgreSQL database, signed in as olivia (platform team): the
+// second identity that approves in the browser.
+const secondPort = 7157;
 const appUrl = `http://localhost:${appPort}`;
 const backendUrl = `http://localhost:${backendPort}`;
+const secondUrl = `http://localhost:${secondPort}`;
+const postgresUrl =
+  process.env.BACKSTAGE_TEST_DATABASE_POSTGRES16_CONNECTION_STRING ??
+  'postgresql://postgres@127.0.0.1:5432/postgres';
+const databasePrefix = `ssa_e2e_${process.pid}_`;
 // The README's pictures are refreshed with UPDATE_SCREENSHOTS=1; otherwise they go to a temp dir.
 const screenshots = process.env.UPDATE_SCREENSHOTS
   ? path.join(root, 'docs/images')
@@ -58,9 +66,27 @@ async function waitForUrl(url: string, ok: (status: number) => boolean, timeoutM
   }
 }
 
-async function guestToken(): Promise<string> {
-  const res = await fetch(`${backendUrl}/api/auth/guest/refresh`, { headers: { 'x-requested-with': 'XMLHttpRequest' } });
+async function guestToken(url = backendUrl): Promise<string> {
+  const res = await fetch(`${url}/api/auth/guest/refresh`, { headers: { 'x-requested-with': 'XMLHttpRequest' } });
   return (await res.json()).backstageIdentity.token;
+}
+
+/** Drops the databases (one per plugin) the backends created. */
+async function dropDatabases() {
+  // pg is a dependency of the demo backend
+  const { Client } = require(require.resolve('pg', { paths: [path.join(root, 'packages/backend')] }));
+  const client = new Client({ connectionString: postgresUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT datname FROM pg_database WHERE datname LIKE $1', [
+      `${databasePrefix}%`,
+    ]);
+    for (const { datname } of rows) {
+      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
+  } finally {
+    await client.end();
+  }
 }
 
 beforeAll(async () => {
@@ -91,9 +117,28 @@ beforeAll(async () => {
     ].join('\n'),
   );
   const configArgs = ['--config', '../../app-config.yaml', '--config', config];
-  const backend = start('packages/backend', configArgs, { DEMO_RECEIVER_URL: receiverUrl });
+  // On PostgreSQL, so that a second instance (another identity) shares the runs and the
+  // auth keys that sign its users' tokens.
+  const postgres = ['--config', path.join(root, 'packages/backend/app-config.postgres.yaml')];
+  const databaseEnv = { SSA_DEMO_POSTGRES_URL: postgresUrl, SSA_DEMO_DATABASE_PREFIX: databasePrefix };
+  const backend = start('packages/backend', [...configArgs, ...postgres], {
+    DEMO_RECEIVER_URL: receiverUrl,
+    ...databaseEnv,
+  });
   const app = start('packages/app', configArgs, { BROWSER: 'none' });
   await waitForUrl(`${backendUrl}/api/self-service-actions/actions`, s => s === 401, 120_000, backend);
+  // started after the first: two instances migrating at once can trip over the migration lock
+  const secondConfig = path.join(path.dirname(config), 'second.yaml');
+  fs.writeFileSync(
+    secondConfig,
+    `backend:\n  baseUrl: ${secondUrl}\n  listen:\n    port: ${secondPort}\n`,
+  );
+  const second = start(
+    'packages/backend',
+    [...configArgs, ...postgres, '--config', path.join(root, 'packages/backend/app-config.instance2.yaml'), '--config', secondConfig],
+    { DEMO_RECEIVER_URL: receiverUrl, ...databaseEnv },
+  );
+  await waitForUrl(`${secondUrl}/api/self-service-actions/actions`, s => s === 401, 120_000, second);
   await waitForUrl(appUrl, s => s === 200, 180_000, app);
   // the guest user must be in the catalog before signing in, or it would get no groups
   const token = await guestToken();
@@ -127,10 +172,27 @@ afterAll(async () => {
     child.kill('SIGTERM');
   }
   await Promise.all(processes.map(child => (child.exitCode === null ? new Promise(r => child.once('exit', r)) : null)));
+  await dropDatabases();
 });
 
-async function signedInPage(): Promise<{ page: Page; consoleErrors: string[] }> {
+/**
+ * A signed-in browser on the app. As `olivia`, the app's guest sign-in is answered by the
+ * second instance (olivia's guest): a real token from the real auth backend, which the first
+ * instance accepts since both share the auth keys in PostgreSQL.
+ */
+async function signedInPage(
+  as: 'jane' | 'olivia' = 'jane',
+  path_ = '/catalog/default/component/payments',
+): Promise<{ page: Page; consoleErrors: string[] }> {
   const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
+  if (as === 'olivia') {
+    await context.route(`${backendUrl}/api/auth/guest/refresh*`, async route => {
+      const res = await fetch(`${secondUrl}/api/auth/guest/refresh`, {
+        headers: { 'x-requested-with': 'XMLHttpRequest' },
+      });
+      await route.fulfill({ status: res.status, contentType: 'application/json', body: await res.text() });
+    });
+  }
   const page = await context.newPage();
   const consoleErrors: string[] = [];
   page.on('console', message => {
@@ -139,9 +201,11 @@ async function signedInPage(): Promise<{ page: Page; consoleErrors: string[] }> 
     }
   });
   page.on('pageerror', error => consoleErrors.push(error.message));
-  await page.goto(`${appUrl}/catalog/default/component/payments`);
+  await page.goto(`${appUrl}${path_}`);
   await page.getByRole('button', { name: 'Enter' }).click();
-  await page.getByRole('tab', { name: 'Self-service' }).waitFor();
+  if (path_.startsWith('/catalog/')) {
+    await page.getByRole('tab', { name: 'Self-service' }).waitFor();
+  }
   return { page, consoleErrors };
 }
 
@@ -204,6 +268,37 @@ describe('self-service actions in the browser', () => {
       body: JSON.stringify({ entityRef: 'component:default/payments', inputs: { region: 'eu-west-1' } }),
     });
     expect(res.status).toBe(403);
+  });
+
+  it('holds a run for approval until a second identity approves it on its page, then it completes', async () => {
+    const { page, consoleErrors } = await signedInPage('jane');
+    await page.getByRole('tab', { name: 'Self-service' }).click();
+    await page.getByRole('button', { name: 'Run Deploy to production' }).click();
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const view = page.getByTestId('run-view');
+    await view.locator('[data-testid="run-status"][data-status="pending-approval"]').first().waitFor();
+    await view.getByTestId('approval-waiting').getByText('Waiting for 1 more approval from group:default/platform').waitFor();
+    expect(await view.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Open page' }).click();
+    await page.waitForURL(/\/self-service-actions\/runs\//);
+    const runPath = new URL(page.url()).pathname;
+
+    // olivia finds it awaiting her on the Self-service page and approves it on its own page
+    const olivia = await signedInPage('olivia', '/self-service-actions');
+    await olivia.page.getByText('Awaiting my approval').waitFor({ timeout: 30_000 });
+    await olivia.page.getByTestId('awaiting-run').getByRole('link', { name: 'Deploy to production' }).click();
+    await olivia.page.waitForURL(`**${runPath}`);
+    await olivia.page.getByLabel('Comment').fill('Ship it');
+    await olivia.page.screenshot({ path: path.join(screenshots, 'run-approval.png') });
+    await olivia.page.getByRole('button', { name: 'Approve' }).click();
+    await olivia.page.getByTestId('run-approval').getByText('Ship it').waitFor();
+
+    // jane's page follows the run to the end, with olivia's decision on it
+    const janesView = page.getByTestId('run-view');
+    await janesView.locator(':scope > div [data-testid="run-status"][data-status="complete"]').first().waitFor({ timeout: 45_000 });
+    await janesView.getByTestId('run-approval').getByText('Ship it').waitFor();
+    expect(consoleErrors).toEqual([]);
+    expect(olivia.consoleErrors).toEqual([]);
   });
 
   it('asks to type the entity name before running a Delete action', async () => {

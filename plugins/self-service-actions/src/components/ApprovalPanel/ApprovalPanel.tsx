@@ -111,6 +111,7 @@ export function ApprovalPanel(props: ApprovalPanelProps) {
             multiline
             minRows={2}
             variant="outlined"
+            InputLabelProps={{ shrink: true }}
             inputProps={{ maxLength: 2000 }}
           />
           <Box mt={1} display="flex" style={{ gap: 8 }}>

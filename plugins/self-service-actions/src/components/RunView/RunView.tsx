@@ -93,6 +93,8 @@ export function RunView(props: RunViewProps) {
     }
   };
   const inputs = Object.entries(run.inputs);
+  // A run held for approval has not started: it shows when it was requested instead.
+  const startedAt = run.startedAt ?? (run.approval ? null : run.createdAt);
 
   return (
     <Box aria-live="polite" data-testid="run-view">
@@ -137,9 +139,15 @@ export function RunView(props: RunViewProps) {
             <TableCell component="th" scope="row">Initiated by</TableCell>
             <TableCell><EntityRefLink entityRef={run.initiatedBy} /></TableCell>
           </TableRow>
+          {run.approval && (
+            <TableRow>
+              <TableCell component="th" scope="row">Requested</TableCell>
+              <TableCell>{when(run.createdAt)}</TableCell>
+            </TableRow>
+          )}
           <TableRow>
             <TableCell component="th" scope="row">Started</TableCell>
-            <TableCell>{when(run.startedAt ?? run.createdAt)}</TableCell>
+            <TableCell>{when(startedAt)}</TableCell>
           </TableRow>
           <TableRow>
             <TableCell component="th" scope="row">Completed</TableCell>
@@ -147,7 +155,7 @@ export function RunView(props: RunViewProps) {
           </TableRow>
           <TableRow>
             <TableCell component="th" scope="row">Duration</TableCell>
-            <TableCell>{formatDuration(run.startedAt ?? run.createdAt, run.completedAt)}</TableCell>
+            <TableCell>{formatDuration(startedAt, run.completedAt) || '—'}</TableCell>
           </TableRow>
           {inputs.map(([name, value]) => (
             <TableRow key={name}>
