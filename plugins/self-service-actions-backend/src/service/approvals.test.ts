@@ -8,7 +8,7 @@ import { AuthorizeResult, PolicyDecision } from '@backstage/plugin-permission-co
 import { Knex } from 'knex';
 import request from 'supertest';
 import { authHeader, Person } from '../testing/fixtures';
-import { startPluginBackend } from '../testing/testBackend';
+import { policyPermissions, startPluginBackend } from '../testing/testBackend';
 import { TestReceiver } from '../testing/TestReceiver';
 import { approvalActions } from '../testing/approvalActions';
 
@@ -28,17 +28,13 @@ describe.each(databases.eachSupportedId())('approvals on %p', databaseId => {
   beforeAll(async () => {
     knex = await databases.init(databaseId);
     const receiverUrl = await receiver.start();
-    const permissions = mockServices.permissions.mock({
-      authorizeConditional: async requests => requests.map(r => policy(r.permission.name)) as any,
-      authorize: async requests => requests.map(() => ({ result: AuthorizeResult.ALLOW })),
-    });
     const backend = await startPluginBackend({
       knex,
       selfServiceActions: {
         admins: ['group:default/portal-admins'],
         actions: approvalActions(receiverUrl),
       },
-      permissions: permissions.factory,
+      permissions: policyPermissions(name => policy(name)),
       extraFeatures: [
         createServiceFactory({
           service: notificationService,

@@ -22,7 +22,7 @@ import {
 } from '../access/permissionRules';
 import { closedPort, TestReceiver } from '../testing/TestReceiver';
 import { actionsConfig, authHeader, Person } from '../testing/fixtures';
-import { startPluginBackend } from '../testing/testBackend';
+import { policyPermissions, startPluginBackend } from '../testing/testBackend';
 
 jest.setTimeout(120_000);
 
@@ -89,10 +89,6 @@ describe.each(databases.eachSupportedId())('security on %p', databaseId => {
         };
       },
     });
-    const permissions = mockServices.permissions.mock({
-      authorizeConditional: async requests => requests.map(r => policy(r.permission.name)) as any,
-      authorize: async requests => requests.map(() => ({ result: AuthorizeResult.ALLOW })),
-    });
     const backend = await startPluginBackend({
       knex,
       selfServiceActions: {
@@ -100,7 +96,7 @@ describe.each(databases.eachSupportedId())('security on %p', databaseId => {
         webhook: { signingSecret: globalSecrets },
         actions,
       },
-      permissions: permissions.factory,
+      permissions: policyPermissions(name => policy(name)),
       auditor,
     });
     server = backend.server;

@@ -3,6 +3,7 @@ import { mockCredentials, mockServices, startTestBackend } from '@backstage/back
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
+import { AuthorizeResult, PolicyDecision } from '@backstage/plugin-permission-common';
 import { selfServiceActionsPlugin } from '../plugin';
 import { entities, getUserInfo } from './fixtures';
 
@@ -33,4 +34,15 @@ export async function startPluginBackend(options: {
   features.push(...(options.extraFeatures ?? []));
   const backend = await startTestBackend({ features: [selfServiceActionsPlugin, ...features] });
   return { server: backend.server, scheduler, stop: () => backend.stop() };
+}
+
+/**
+ * A permission service whose conditional decisions come from `policy` (asked at each request,
+ * so a test may change it); plain authorize calls are allowed.
+ */
+export function policyPermissions(policy: (permissionName: string) => PolicyDecision) {
+  return mockServices.permissions.mock({
+    authorizeConditional: async requests => requests.map(r => policy(r.permission.name)) as any,
+    authorize: async requests => requests.map(() => ({ result: AuthorizeResult.ALLOW })),
+  }).factory;
 }
