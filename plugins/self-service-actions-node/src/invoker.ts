@@ -41,6 +41,8 @@ export interface InvocationContext<TMethod extends InvokerMethod = InvokerMethod
   user: { ref: string };
   /** The inputs as given and validated, secret ones included. */
   inputs: JsonObject;
+  /** The names of the inputs that are secret: never log, store or return their values. */
+  secretInputs: string[];
   /** The names of every input the action declares (given or not). */
   declaredInputs: string[];
 }
@@ -103,6 +105,12 @@ export interface Invoker<TMethod extends InvokerMethod = InvokerMethod> {
    * Nothing is stored or sent then.
    */
   check?(context: InvocationContext<TMethod>): void;
+  /**
+   * Values this invocation sends that must never be stored or shown (credentials in headers,
+   * signing secrets). Whatever the external system answers is stored only after these, the
+   * report token and secret input values are replaced by `***`.
+   */
+  secrets?(context: InvocationContext<TMethod>): string[];
   /** Invokes the external system for a run that is already stored. Never throws. */
   invoke(context: InvocationContext<TMethod>): Promise<InvocationOutcome>;
 }

@@ -10,6 +10,7 @@ import { InvokerRegistry } from '../invokers/InvokerRegistry';
 import { applyAnswer, DISPATCHABLE_STATUSES, failUndelivered } from '../runs/lifecycle';
 import { ReportParser } from '../runs/parseReport';
 import { mintToken } from '../runs/tokens';
+import { scrubSecrets, secretInputValues } from './scrubSecrets';
 
 /** Runs claimed at most per recovery round. */
 const RECOVERY_BATCH = 50;
@@ -56,6 +57,7 @@ export class Dispatcher {
       entity: options.entity,
       user: { ref: options.userRef },
       inputs: options.inputs,
+      secretInputs: action.secretInputs,
       declaredInputs: isJsonObject(properties) ? Object.keys(properties) : [],
     };
   }
@@ -74,8 +76,16 @@ export class Dispatcher {
   async dispatch(context: InvocationContext): Promise<RunRecord> {
     const { store, invokers, logger, reportParser, runSettings } = this.options;
     const runId = context.run.id;
-    const outcome = await invokers.get(context.method).invoke(context);
+    const invoker = invokers.get(context.method);
+    const outcome = await invoker.invoke(context);
     const now = new Date();
+    // What the external system answers may echo what it was sent: nothing secret is kept.
+    const scrub = (text: string) =>
+      scrubSecrets(text, [
+        context.run.reportToken,
+        ...secretInputValues(context.inputs, context.secretInputs),
+        ...(invoker.secrets?.(context) ?? []),
+      ]);
     if (outcome.kind === 'timed-out') {
       logger.info(`The invocation of run ${runId} did not answer in time; the run stays in progress`);
       return store.setDispatchStatus(runId, 'timed-out');
@@ -83,9 +93,11 @@ export class Dispatcher {
     if (outcome.kind === 'failed') {
       // The reason (on the run) may quote the receiver's answer: it is not logged.
       logger.warn(`The invocation of run ${runId} failed`);
-      return store.updateRun(runId, failUndelivered(outcome.reason, now));
+      return store.updateRun(runId, failUndelivered(scrub(outcome.reason), now));
     }
-    const report = reportParser.parseAnswer(outcome.answer);
+    const report = reportParser.parseAnswer(
+      outcome.answer ? scrub(outcome.answer) : undefined,
+    );
     if (!report) {
       // The common answer (202, no report): one statement, nothing to decide.
       return store.setDispatchStatus(runId, 'delivered');

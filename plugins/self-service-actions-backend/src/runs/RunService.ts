@@ -17,6 +17,7 @@ import {
   refuseDecision,
 } from './lifecycle';
 import { RunNotifier } from './RunNotifier';
+import { scrubSecrets } from '../dispatch/scrubSecrets';
 import { JudgedReport, ReportParser } from './parseReport';
 import { RunReader } from './RunReader';
 import { hashToken, mintToken } from './tokens';
@@ -245,7 +246,8 @@ export class RunService {
     // The body is parsed only once the token is known (never for strangers), and once even
     // if the update is retried.
     let judged: JudgedReport | undefined;
-    const judge = () => (judged ??= reportParser.judge(rawBody));
+    // A reporter that logs its own token (a debug line) must not have it stored in clear.
+    const judge = () => (judged ??= reportParser.judge(scrubSecrets(rawBody, [token])));
     const decide = applyReport(judge, new Date(), settings);
     let previousStatus: RunStatus | undefined;
     // Looked up by hash: raw tokens are never stored, so never compared.

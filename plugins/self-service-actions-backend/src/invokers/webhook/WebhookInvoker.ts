@@ -23,7 +23,7 @@ function firstBytes(text: string, bytes: number): string {
  */
 export class WebhookInvoker implements Invoker<WebhookMethod> {
   readonly type = 'Webhook';
-  /** Requests built by `check`, which `invoke` then sends rather than building them again. */
+  /** Requests built by `check`, sent by `invoke` as built (an entry goes with its context). */
   private readonly built = new WeakMap<InvocationContext<WebhookMethod>, WebhookRequest>();
 
   constructor(private readonly settings: WebhookSettings) {}
@@ -40,11 +40,18 @@ export class WebhookInvoker implements Invoker<WebhookMethod> {
     this.built.set(context, buildWebhookRequest(context, this.settings.allowedHosts));
   }
 
+  /** Every configured header's rendered value is secret (config.d.ts: deep visibility secret). */
+  secrets(context: InvocationContext<WebhookMethod>): string[] {
+    const built =
+      this.built.get(context) ?? buildWebhookRequest(context, this.settings.allowedHosts);
+    const configured = Object.keys(context.method.headers).map(name => built.headers[name]);
+    return [...configured.filter((value): value is string => !!value), ...context.method.signingSecrets];
+  }
+
   async invoke(context: InvocationContext<WebhookMethod>): Promise<InvocationOutcome> {
     const { method, run } = context;
     const built =
       this.built.get(context) ?? buildWebhookRequest(context, this.settings.allowedHosts);
-    this.built.delete(context);
     const request = signWebhook(built, run.id, method.signingSecrets);
     const outcome = await sendWebhook(request, {
       timeoutMs: method.timeoutMs,
