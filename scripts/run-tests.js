@@ -32,6 +32,19 @@ const typeCheck = spawnSync(
   { cwd: root, env, stdio: 'inherit' },
 );
 
+// Lint (backstage-cli repo lint, warnings included) counts as one test too.
+const lint = spawnSync(
+  process.execPath,
+  [
+    require.resolve('@backstage/cli/bin/backstage-cli', { paths: [root] }),
+    'repo',
+    'lint',
+    '--max-warnings',
+    '0',
+  ],
+  { cwd: root, env, stdio: 'inherit' },
+);
+
 // The suites that start real processes (demo backends, the app dev server, Chromium) run after
 // the others and one at a time: side by side on two cores they starve each other, and a backend
 // that starts too slowly misses the event bus and its signals.
@@ -91,6 +104,12 @@ if (typeCheck.status === 0) {
   passed += 1;
 } else {
   console.error('The type check (tsc --noEmit) failed.');
+  failed += 1;
+}
+if (lint.status === 0) {
+  passed += 1;
+} else {
+  console.error('Lint (backstage-cli repo lint --max-warnings 0) failed.');
   failed += 1;
 }
 

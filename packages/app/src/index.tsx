@@ -1,4 +1,3 @@
-import React from 'react';
 import '@backstage/cli/asset-types';
 import ReactDOM from 'react-dom/client';
 import App from './App';

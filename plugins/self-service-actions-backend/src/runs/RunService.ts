@@ -248,12 +248,12 @@ export class RunService {
     let judged: JudgedReport | undefined;
     // A reporter that logs its own token (a debug line) must not have it stored in clear.
     const judge = () => (judged ??= reportParser.judge(scrubSecrets(rawBody, [token])));
-    const decide = applyReport(judge, new Date(), settings);
+    const decideOnReport = applyReport(judge, new Date(), settings);
     let previousStatus: RunStatus | undefined;
     // Looked up by hash: raw tokens are never stored, so never compared.
     const updated = await store.updateRunByTokenHash(hashToken(token), current => {
       previousStatus = current.status;
-      return decide(current);
+      return decideOnReport(current);
     });
     if (!updated) {
       throw new AuthenticationError('Invalid report token');
@@ -274,24 +274,34 @@ export class RunService {
     // In order: held runs past their approval deadline are rejected before the rule for every
     // other open run could take them.
     for (const rule of EXPIRY_RULES) {
-      const sweepBatches = async () => {
-        for (;;) {
-          const ids = await this.options.store.expireRuns({ now, batchSize: EXPIRY_BATCH_SIZE, ...rule });
-          total += ids.length;
-          if (ids.length > 0) {
-            await onBatch?.(ids, rule.status);
-            if (rule.status === 'rejected') {
-              await this.notifyExpiredApprovals(ids);
-            }
-          }
-          if (ids.length < EXPIRY_BATCH_SIZE) {
-            return;
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: EXPIRY_WORKERS }, sweepBatches));
+      const counts = await Promise.all(
+        Array.from({ length: EXPIRY_WORKERS }, () => this.sweepBatches(rule, now, onBatch)),
+      );
+      total += counts.reduce((sum, count) => sum + count, 0);
     }
     return total;
+  }
+
+  /** One sweeper: batches of one expiry rule until a batch comes back short. */
+  private async sweepBatches(
+    rule: (typeof EXPIRY_RULES)[number],
+    now: Date,
+    onBatch?: (runIds: string[], status: RunStatus) => Promise<void>,
+  ): Promise<number> {
+    let count = 0;
+    for (;;) {
+      const ids = await this.options.store.expireRuns({ now, batchSize: EXPIRY_BATCH_SIZE, ...rule });
+      count += ids.length;
+      if (ids.length > 0) {
+        await onBatch?.(ids, rule.status);
+        if (rule.status === 'rejected') {
+          await this.notifyExpiredApprovals(ids);
+        }
+      }
+      if (ids.length < EXPIRY_BATCH_SIZE) {
+        return count;
+      }
+    }
   }
 
   /** Tells the initiators of runs whose approval expired (few: each is read). */

@@ -35,6 +35,20 @@ function mergeLinks(current: RunLink[], reported: RunLink[] | undefined): RunLin
   return merged;
 }
 
+/** A reported time wins; an explicit null clears it; an absent one keeps what is stored. */
+function stepCompletedAt(
+  reported: string | null | undefined,
+  stored: Date | null | undefined,
+): Date | null {
+  if (reported) {
+    return new Date(reported);
+  }
+  if (reported === null) {
+    return null;
+  }
+  return stored ?? null;
+}
+
 function mergeSteps(
   current: StepRecord[],
   reported: NonNullable<StatusReport['steps']>,
@@ -62,11 +76,7 @@ function mergeSteps(
       title: step.title,
       status,
       startedAt: new Date(step.startedAt),
-      completedAt: step.completedAt
-        ? new Date(step.completedAt)
-        : step.completedAt === null
-          ? null
-          : existing?.completedAt ?? null,
+      completedAt: stepCompletedAt(step.completedAt, existing?.completedAt),
       logs: logs.slice(-settings.maxLogLinesPerStep),
     };
   });

@@ -163,7 +163,7 @@ describe.each(databases.eachSupportedId())('router: runs on %p', databaseId => {
     it('terminates runs whose token expired when the scheduled sweep runs', async () => {
       const run = (await createRun('allowed', 'restart-service')).body;
       await h.knex('runs').where({ id: run.id }).update({ expires_at: new Date(Date.now() - 1000) });
-      const task = h.scheduler.scheduleTask.mock.calls.find(([task]) => task.id === 'self-service-actions-expire-runs')![0];
+      const task = h.scheduler.scheduleTask.mock.calls.find(([scheduled]) => scheduled.id === 'self-service-actions-expire-runs')![0];
       expect(task.id).toBe('self-service-actions-expire-runs');
       await (task.fn as () => Promise<void>)();
       const read = await request(h.server).get(api(`/runs/${run.id}`)).set(as('allowed'));

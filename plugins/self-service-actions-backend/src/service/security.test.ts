@@ -219,12 +219,15 @@ describe.each(databases.eachSupportedId())('security on %p', databaseId => {
     });
 
     it('applies conditional decisions on actions in memory, with the exported helpers', async () => {
-      policy = name =>
-        name === selfServiceActionReadPermission.name
-          ? createActionConditionalDecision(selfServiceActionReadPermission, actionConditions.hasActionType({ types: ['Create'] }))
-          : name === selfServiceActionRunPermission.name
-            ? createActionConditionalDecision(selfServiceActionRunPermission, actionConditions.isActionOwner({ claims: ['group:default/other'] }))
-            : { result: AuthorizeResult.ALLOW };
+      policy = name => {
+        if (name === selfServiceActionReadPermission.name) {
+          return createActionConditionalDecision(selfServiceActionReadPermission, actionConditions.hasActionType({ types: ['Create'] }));
+        }
+        if (name === selfServiceActionRunPermission.name) {
+          return createActionConditionalDecision(selfServiceActionRunPermission, actionConditions.isActionOwner({ claims: ['group:default/other'] }));
+        }
+        return { result: AuthorizeResult.ALLOW };
+      };
       const list = await request(server).get(api('/actions')).set(as('owner'));
       expect(list.body.map((a: any) => [a.id, a.canRun])).toEqual([['create-database', false]]);
       const res = await createRun('owner', 'create-database', { inputs: { dbName: 'x' } });

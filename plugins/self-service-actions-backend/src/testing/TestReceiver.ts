@@ -62,13 +62,8 @@ export class TestReceiver {
               : {}),
             ...answer.headers,
           });
-          res.end(
-            answer.body === undefined
-              ? undefined
-              : typeof answer.body === 'string'
-                ? answer.body
-                : JSON.stringify(answer.body),
-          );
+          const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+          res.end(answer.body === undefined ? undefined : text);
         } catch {
           res.destroy();
         }

@@ -8,6 +8,8 @@ import { runRouteRef } from '../routes';
 export function useRunPageLink(): (runId: string) => string | undefined {
   let link: ((params: { id: string }) => string) | undefined;
   try {
+    // Called once on every render (the try only catches an unmounted route): order is stable.
+    // eslint-disable-next-line react-hooks/rules-of-hooks
     link = useRouteRef(runRouteRef);
   } catch {
     link = undefined;

@@ -21,6 +21,8 @@ export function sendWebhook(
 ): Promise<WebhookOutcome> {
   const { timeoutMs, maxResponseBytes } = options;
   return new Promise(resolve => {
+    // finish() can run before the timer exists (a header Node refuses), so it is set below.
+    // eslint-disable-next-line prefer-const
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
     const finish = (outcome: WebhookOutcome) => {

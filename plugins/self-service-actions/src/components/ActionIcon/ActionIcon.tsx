@@ -1,4 +1,3 @@
-import React from 'react';
 import AddIcon from '@material-ui/icons/AddCircleOutline';
 import BuildIcon from '@material-ui/icons/Build';
 import BugIcon from '@material-ui/icons/BugReport';

@@ -1,4 +1,3 @@
-import React from 'react';
 import { Entity } from '@backstage/catalog-model';
 import { EmptyState, Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { ActionListItem, PublicActionDefinition } from '@self-service-actions/plugin-self-service-actions-common';
@@ -82,7 +81,13 @@ export function ActionList(props: ActionListProps) {
               ) : (
                 // A disabled button fires no events: the wrapper carries the tooltip and focus.
                 <Tooltip title={action.reason ?? 'You may not run this action'}>
-                  <span tabIndex={0} aria-label={action.reason} data-testid={`run-disabled-${action.id}`}>
+                  <span
+                    // focusable so that keyboard users reach the tooltip with the reason
+                    // eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex
+                    tabIndex={0}
+                    aria-label={action.reason}
+                    data-testid={`run-disabled-${action.id}`}
+                  >
                     {runButton}
                   </span>
                 </Tooltip>

@@ -1,4 +1,3 @@
-import React from 'react';
 import { InfoCard, Link, ResponseErrorPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';

@@ -1,4 +1,4 @@
-import React, { useState } from 'react';
+import { useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { Content, Header, Page } from '@backstage/core-components';
 import { useRouteRef } from '@backstage/core-plugin-api';

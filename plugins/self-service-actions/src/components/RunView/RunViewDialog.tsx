@@ -1,4 +1,3 @@
-import React from 'react';
 import { Run } from '@self-service-actions/plugin-self-service-actions-common';
 import Button from '@material-ui/core/Button';
 import Dialog from '@material-ui/core/Dialog';
