@@ -4,6 +4,7 @@ import { AppRouter, FlatRoutes } from '@backstage/core-app-api';
 import { AlertDisplay, OAuthRequestDialog, SignInPage } from '@backstage/core-components';
 import { CatalogEntityPage, CatalogIndexPage } from '@backstage/plugin-catalog';
 import { signalsPlugin } from '@backstage/plugin-signals';
+import { NotificationsPage } from '@backstage/plugin-notifications';
 import { SelfServiceActionsPage } from '@self-service-actions/plugin-self-service-actions';
 import { apis } from './apis';
 import { entityPage } from './components/catalog/EntityPage';
@@ -26,6 +27,8 @@ const routes = (
       {entityPage}
     </Route>
     <Route path="/self-service-actions" element={<SelfServiceActionsPage />} />
+    {/* Approvals notify approvers and initiators; their notifications link to the run's page. */}
+    <Route path="/notifications" element={<NotificationsPage />} />
   </FlatRoutes>
 );
 

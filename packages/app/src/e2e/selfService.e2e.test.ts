@@ -36,7 +36,7 @@ const screenshots = process.env.UPDATE_SCREENSHOTS
   : fs.mkdtempSync(path.join(os.tmpdir(), 'ssa-screenshots-'));
 
 // Warnings React and MUI v4 / RJSF print in development about their own internals.
-const LIBRARY_WARNINGS = [/findDOMNode is deprecated/, /The prop `rows` of `ForwardRef\(TextField\)` is deprecated/];
+const LIBRARY_WARNINGS = [/findDOMNode is deprecated/, /Support for defaultProps will be removed/, /The prop `rows` of `ForwardRef\(TextField\)` is deprecated/];
 
 const processes: ChildProcess[] = [];
 let browser: Browser | undefined;
@@ -297,6 +297,15 @@ describe('self-service actions in the browser', () => {
     const janesView = page.getByTestId('run-view');
     await janesView.locator(':scope > div [data-testid="run-status"][data-status="complete"]').first().waitFor({ timeout: 45_000 });
     await janesView.getByTestId('run-approval').getByText('Ship it').waitFor();
+
+    // both were notified, each notification linking to the run's page
+    await olivia.page.goto(`${appUrl}/notifications`);
+    await olivia.page.getByText('Approval requested: Deploy to production').first().waitFor({ timeout: 30_000 });
+    await page.goto(`${appUrl}/notifications`);
+    await page.getByText('Deploy to production: complete').first().waitFor({ timeout: 30_000 });
+    await page.getByText('Approved: Deploy to production').first().click();
+    await page.waitForURL(`**${runPath}`);
+    await page.getByTestId('run-view').waitFor();
     expect(consoleErrors).toEqual([]);
     expect(olivia.consoleErrors).toEqual([]);
   });

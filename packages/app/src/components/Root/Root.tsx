@@ -6,6 +6,7 @@ import {
   SidebarPage,
   SidebarSpace,
 } from '@backstage/core-components';
+import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
 import HomeIcon from '@material-ui/icons/Home';
 import PlayCircleIcon from '@material-ui/icons/PlayCircleOutline';
 
@@ -16,6 +17,7 @@ export const Root = ({ children }: PropsWithChildren<{}>) => (
       <SidebarItem icon={HomeIcon} to="catalog" text="Catalog" />
       <SidebarItem icon={PlayCircleIcon} to="self-service-actions" text="Self-service" />
       <SidebarSpace />
+      <NotificationsSidebarItem />
     </Sidebar>
     {children}
   </SidebarPage>
