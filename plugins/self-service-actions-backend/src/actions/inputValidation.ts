@@ -2,6 +2,7 @@ import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { InputError } from '@backstage/errors';
 import { JsonObject } from '@self-service-actions/plugin-self-service-actions-common';
+import { isStorableTime } from '../database/rows';
 
 /** One input problem, addressed by JSON pointer-ish dotted path (empty for the root). */
 export interface FieldError {
@@ -24,7 +25,8 @@ export function createAjv(): Ajv {
   const rfc3339 = ajv.formats['date-time'] as { validate(value: string): boolean; compare: unknown };
   ajv.addFormat('date-time', {
     type: 'string',
-    validate: (value: string) => rfc3339.validate(value) && !Number.isNaN(Date.parse(value)),
+    // And only times both databases hold (years 1 to 9999 in UTC): PostgreSQL refuses others.
+    validate: (value: string) => rfc3339.validate(value) && isStorableTime(Date.parse(value)),
     compare: rfc3339.compare as (a: string, b: string) => number | undefined,
   });
   // Annotations that forms and this plugin use; they do not constrain values.

@@ -7,6 +7,7 @@ import {
 } from '@backstage/plugin-permission-node';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import { RunListOptions, RunPermissionQuery, RunRecord } from './RunStore';
+import { isStorableTime } from './rows';
 
 /** Adds permission criteria (all of, any of, not, column in values) to a query as SQL. */
 export function whereCriteria(builder: Knex.QueryBuilder, criteria: PermissionCriteria<RunPermissionQuery>): void {
@@ -25,6 +26,8 @@ export function whereCriteria(builder: Knex.QueryBuilder, criteria: PermissionCr
   }
 }
 
+const MAX_ID_LENGTH = 64;
+
 /** The cursor of the page after this run (newest first). */
 export function encodeCursor(run: RunRecord): string {
   return Buffer.from(JSON.stringify([run.createdAt.getTime(), run.id])).toString('base64url');
@@ -34,7 +37,15 @@ export function encodeCursor(run: RunRecord): string {
 export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   try {
     const [millis, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof millis === 'number' && Number.isFinite(millis) && typeof id === 'string') {
+    // Only what this store could have written: a run id (no NUL, which PostgreSQL cannot hold)
+    // and a time both databases hold.
+    if (
+      typeof millis === 'number' &&
+      isStorableTime(millis) &&
+      typeof id === 'string' &&
+      id.length <= MAX_ID_LENGTH &&
+      !id.includes('\0')
+    ) {
       return { createdAt: new Date(millis), id };
     }
   } catch {

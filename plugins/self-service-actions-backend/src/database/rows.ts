@@ -60,6 +60,15 @@ function fromApprovalJson(text: string | null | undefined): StoredApproval | nul
   };
 }
 
+/** A time both databases hold: years 1 to 9999 in UTC. */
+export function isStorableTime(millis: number): boolean {
+  if (!Number.isFinite(millis)) {
+    return false;
+  }
+  const year = new Date(millis).getUTCFullYear();
+  return year >= 1 && year <= 9999;
+}
+
 // PostgreSQL returns Date objects, SQLite the numbers knex wrote (milliseconds).
 function toDate(value: Date | number | string): Date;
 function toDate(value: Date | number | string | null): Date | null;

@@ -6,6 +6,8 @@ import { InvocationContext } from '@self-service-actions/plugin-self-service-act
 const PLACEHOLDER = /\{\{\s*([^{}\s]+)\s*\}\}/g;
 const WHOLE_PLACEHOLDER = /^\{\{\s*([^{}\s]+)\s*\}\}$/;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** What an HTTP header value may not hold: control characters (but tab) and beyond Latin-1. */
+const HEADER_UNSAFE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /** Names that are roots of the template context; inputs may not use them. */
 export const RESERVED_TEMPLATE_ROOTS = [
@@ -114,6 +116,12 @@ function renderString(
   if (target === 'header' && /[\r\n]/.test(rendered)) {
     throw new InputError('A value placed in a webhook header contains a line break');
   }
+  if (target === 'header' && HEADER_UNSAFE.test(rendered)) {
+    // Node refuses to send these; refused here, before the run is stored.
+    throw new InputError(
+      'A value placed in a webhook header contains a character a header cannot hold (a control character or one beyond Latin-1)',
+    );
+  }
   return rendered;
 }
 
@@ -158,6 +166,31 @@ export function renderStringMap(
     }
   }
   return result;
+}
+
+/**
+ * Refuses a value that would change the path of a URL template if placed in it: `.` or `..`,
+ * or one holding `/` or `\\` (also once percent-decoded, as a server may decode it). Values in
+ * the query are only encoded.
+ */
+export function checkUrlPathValues(urlTemplate: string, context: TemplateContext): void {
+  const [path] = urlTemplate.split(/[?#]/, 1);
+  for (const placeholder of placeholderPaths(path)) {
+    const value = resolve(context, placeholder);
+    if (value === NOTHING) continue;
+    const text = asText(value);
+    let decoded = text;
+    try {
+      decoded = decodeURIComponent(text);
+    } catch {
+      // not percent-encoded
+    }
+    if ([text, decoded].some(t => t === '.' || t === '..' || /[/\\]/.test(t))) {
+      throw new InputError(
+        `Input "${placeholder}" cannot be placed in the webhook URL's path: ${JSON.stringify(text)} is or holds a path separator or a dot segment`,
+      );
+    }
+  }
 }
 
 /** The paths of every placeholder in a template. */

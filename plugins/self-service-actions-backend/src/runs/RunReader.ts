@@ -57,6 +57,16 @@ export class RunReader {
     if (query.status !== undefined && !RUN_STATUSES.includes(query.status as RunStatus)) {
       throw new InputError(`status must be one of ${RUN_STATUSES.join(', ')}`);
     }
+    for (const [name, value] of Object.entries({
+      actionId: query.actionId,
+      entityRef: query.entityRef,
+      cursor: query.cursor,
+    })) {
+      if (value?.includes('\0')) {
+        // No run can match it, and PostgreSQL would refuse the statement.
+        throw new InputError(`${name} must not contain NUL`);
+      }
+    }
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
       throw new InputError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}`);

@@ -20,7 +20,7 @@ import { RunNotifier } from './RunNotifier';
 import { scrubSecrets } from '../dispatch/scrubSecrets';
 import { JudgedReport, ReportParser } from './parseReport';
 import { RunReader } from './RunReader';
-import { hashToken, mintToken } from './tokens';
+import { hashToken, isMintedTokenForm, mintToken } from './tokens';
 
 export type { RequestContext } from '../access/AccessPolicy';
 
@@ -241,6 +241,10 @@ export class RunService {
   ): Promise<{ id: string; status: RunStatus; previousStatus: RunStatus }> {
     if (!token) {
       throw new AuthenticationError('Missing report token (x-report-token header)');
+    }
+    if (!isMintedTokenForm(token)) {
+      // Not one we could have minted: refused without a database read.
+      throw new AuthenticationError('Invalid report token');
     }
     const { store, settings, reportParser } = this.options;
     // The body is parsed only once the token is known (never for strangers), and once even

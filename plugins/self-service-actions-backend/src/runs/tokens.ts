@@ -10,3 +10,8 @@ export function mintToken(): { token: string; hash: string } {
   const token = randomBytes(32).toString('base64url');
   return { token, hash: hashToken(token) };
 }
+
+/** True for text of the form `mintToken` gives (base64url of 32 bytes). */
+export function isMintedTokenForm(token: string): boolean {
+  return /^[A-Za-z0-9_-]{43}$/.test(token);
+}

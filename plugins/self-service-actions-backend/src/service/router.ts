@@ -67,6 +67,10 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     '/report',
     express.text({ type: () => true, limit: maxBodyBytes }),
     async (req, res) => {
+      // Reporters authenticate by their token alone. A stray Authorization header (a CI job's
+      // own credentials) is ignored: left in place, the auditor would try it as a Backstage
+      // token and refuse the report.
+      delete req.headers.authorization;
       const token = REPORT_TOKEN_HEADERS.map(name => req.header(name)).find(Boolean);
       const body = typeof req.body === 'string' ? req.body : '';
       let outcome: Awaited<ReturnType<RunService['report']>>;

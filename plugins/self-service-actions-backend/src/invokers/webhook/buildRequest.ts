@@ -1,7 +1,13 @@
 import { InputError } from '@backstage/errors';
 import { JsonObject } from '@self-service-actions/plugin-self-service-actions-common';
 import { InvocationContext } from '@self-service-actions/plugin-self-service-actions-node';
-import { placesReportToken, renderStringMap, renderTemplate, templateContextOf } from '../template';
+import {
+  checkUrlPathValues,
+  placesReportToken,
+  renderStringMap,
+  renderTemplate,
+  templateContextOf,
+} from '../template';
 import { isHostAllowed, WebhookMethod } from './webhookMethod';
 
 /** A webhook request, ready to send. */
@@ -52,6 +58,7 @@ export function buildWebhookRequest(
       body[method.reportTokenKey] = context.reportToken;
     }
   }
+  checkUrlPathValues(method.url, context);
   const url = new URL(String(renderTemplate(method.url, context, 'url')));
   if (!isHostAllowed(url.hostname, allowedHosts)) {
     throw new InputError('The webhook URL points at a host that is not allowed');
