@@ -88,13 +88,17 @@ export interface RunLink {
   url: string;
 }
 
-/** One step of a run, as reported by the external system. */
+/**
+ * One step of a run, as reported by the external system. Run lists leave the log lines out
+ * (`logCount` says how many there are); one run (`GET /runs/:id`) has them.
+ */
 export interface RunStep {
   title: string;
   status: RunStatus;
   startedAt: string;
   completedAt?: string | null;
-  logs: string[];
+  logs?: string[];
+  logCount: number;
 }
 
 /** One approver's decision on a run. */

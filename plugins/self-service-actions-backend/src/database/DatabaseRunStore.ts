@@ -17,7 +17,11 @@ import {
 import { DbRunRow, DbRunRowWithSteps, DbStepRow, toInsertedRow, toRecord, toRowChanges } from './rows';
 import { encodeCursor, whereListed } from './listQuery';
 import { PostgresBatches, RunTarget } from './postgres/PostgresBatches';
-import { POSTGRES_STEPS_JSON, postgresExpireBatch } from './postgres/statements';
+import {
+  POSTGRES_STEPS_JSON,
+  POSTGRES_STEPS_JSON_FOR_LISTS,
+  postgresExpireBatch,
+} from './postgres/statements';
 
 const migrationsDir = resolvePackagePath(
   '@self-service-actions/plugin-self-service-actions-backend',
@@ -31,6 +35,11 @@ const OPTIMISTIC_ATTEMPTS = 3;
 const SQLITE_STEPS_JSON = `coalesce((select json_group_array(json_object('title', s.title,
   'status', s.status, 'started_at', s.started_at, 'completed_at', s.completed_at, 'logs', s.logs)
   order by s.position) from run_steps s where s.run_id = runs.id), '[]') as steps_json`;
+/** SQLite: as SQLITE_STEPS_JSON for run lists: each step's log count, not its lines. */
+const SQLITE_STEPS_JSON_FOR_LISTS = `coalesce((select json_group_array(json_object('title', s.title,
+  'status', s.status, 'started_at', s.started_at, 'completed_at', s.completed_at,
+  'log_count', json_array_length(s.logs)) order by s.position)
+  from run_steps s where s.run_id = runs.id), '[]') as steps_json`;
 
 /** Stores runs with Knex in the plugin's own database (SQLite or PostgreSQL). */
 export class DatabaseRunStore implements RunStore {
@@ -288,7 +297,9 @@ export class DatabaseRunStore implements RunStore {
 
   async listRuns(options: RunListOptions): Promise<{ runs: RunRecord[]; nextCursor?: string }> {
     const { limit } = options;
-    const query = this.db<DbRunRowWithSteps>('runs').select('runs.*', this.db.raw(this.stepsJson()));
+    // Lists leave the log lines out (up to 100 runs of up to 100 steps of logs each).
+    const stepsForLists = this.isPostgres ? POSTGRES_STEPS_JSON_FOR_LISTS : SQLITE_STEPS_JSON_FOR_LISTS;
+    const query = this.db<DbRunRowWithSteps>('runs').select('runs.*', this.db.raw(stepsForLists));
     whereListed(query, options);
     const rows = await query
       .orderBy([

@@ -33,7 +33,10 @@ export interface StepRecord {
   status: RunStatus;
   startedAt: Date;
   completedAt: Date | null;
+  /** Empty when the run was read for a list (see logCount). */
   logs: string[];
+  /** How many log lines the step holds, when its logs were not read (run lists). */
+  logCount?: number;
 }
 
 /** A run as stored, with its steps in order of first appearance. */
@@ -176,7 +179,7 @@ export interface RunStore {
     tokenHash: string,
     decide: (current: RunRecord) => RunUpdate | undefined,
   ): Promise<RunRecord | undefined>;
-  /** A page of runs, newest first. */
+  /** A page of runs, newest first; their steps without log lines (with logCount). */
   listRuns(options: RunListOptions): Promise<{ runs: RunRecord[]; nextCursor?: string }>;
   /**
    * Claims up to `limit` runs in one of `statuses` whose invocation was stored but whose

@@ -31,7 +31,7 @@ export interface DbRunRow {
 }
 
 /** A run row read with its steps aggregated into one JSON column (see stepsJson). */
-export type DbRunRowWithSteps = DbRunRow & { steps_json: string | Array<Omit<DbStepRow, 'run_id'>> };
+export type DbRunRowWithSteps = DbRunRow & { steps_json: string | StepJson[] };
 
 /** A row of the run_steps table. */
 export interface DbStepRow {
@@ -79,14 +79,18 @@ function toDate(value: Date | number | string | null): Date | null {
   return value instanceof Date ? value : new Date(value);
 }
 
-function toStep(row: Omit<DbStepRow, 'run_id'>): StepRecord {
-  return {
+/** A step in a run's steps_json: with its logs, or (read for a list) with their count. */
+type StepJson = Omit<DbStepRow, 'run_id' | 'logs'> & { logs?: string; log_count?: number };
+
+function toStep(row: StepJson): StepRecord {
+  const step: StepRecord = {
     title: row.title,
     status: row.status as StepRecord['status'],
     startedAt: toDate(row.started_at),
     completedAt: toDate(row.completed_at),
-    logs: JSON.parse(row.logs),
+    logs: row.logs === undefined ? [] : JSON.parse(row.logs),
   };
+  return row.log_count === undefined ? step : { ...step, logCount: Number(row.log_count) };
 }
 
 /** The run a row (with its steps) holds. */

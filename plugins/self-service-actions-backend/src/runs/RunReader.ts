@@ -95,7 +95,7 @@ export class RunReader {
     // made) is in the run: such a page may be short while nextCursor says there is more.
     const shown = query.awaitingMyDecision ? runs.filter(run => access.canDecideNow(run)) : runs;
     return {
-      items: await this.present(ctx, access, shown, undefined, byId),
+      items: await this.present(ctx, access, shown, undefined, byId, false),
       ...(nextCursor ? { nextCursor } : {}),
     };
   }
@@ -134,11 +134,12 @@ export class RunReader {
     runs: RunRecord[],
     owners?: EntityOwnersByRef,
     actions?: Map<string, ActionDefinition>,
+    withLogs = true,
   ): Promise<Run[]> {
     const byId = actions ?? (await this.actionsOf(runs));
     const known = owners ?? (await this.ownersOf(ctx, access, runs, byId));
     return runs.map(run =>
-      toApiRun(run, byId.get(run.actionId), access, known.get(run.entityRef ?? '')),
+      toApiRun(run, byId.get(run.actionId), access, known.get(run.entityRef ?? ''), withLogs),
     );
   }
 

@@ -17,6 +17,8 @@ export function toApiRun(
   action: ActionDefinition | undefined,
   access: CallerAccess,
   entityOwners?: string[],
+  /** Lists leave the log lines out. */
+  withLogs = true,
 ): Run {
   return {
     id: run.id,
@@ -38,7 +40,8 @@ export function toApiRun(
       status: step.status,
       startedAt: step.startedAt.toISOString(),
       completedAt: toIso(step.completedAt),
-      logs: step.logs,
+      ...(withLogs ? { logs: step.logs } : {}),
+      logCount: step.logCount ?? step.logs.length,
     })),
     links: run.links,
     rerunOf: run.rerunOf,

@@ -171,4 +171,31 @@ describe.each(databases.eachSupportedId())('router: runs on %p', databaseId => {
       expect(read.body.message).toMatch(/report token expired/);
     });
   });
+
+  it('lists runs without their log lines, with how many each step holds; one run has them', async () => {
+    const run = (await createRun('allowed', 'restart-service')).body;
+    const token = tokenOf();
+    await request(h.server)
+      .post(api('/report'))
+      .set('x-report-token', token)
+      .send({
+        status: 'inprogress',
+        startedAt: started,
+        steps: [
+          { title: 'Build', status: 'complete', startedAt: started, logs: ['a', 'b', 'c'] },
+          { title: 'Deploy', status: 'inprogress', startedAt: started },
+        ],
+      });
+    const listed = await request(h.server).get(api('/runs?limit=100')).set(as('allowed'));
+    const item = listed.body.items.find((r: any) => r.id === run.id);
+    expect(item.steps).toEqual([
+      { title: 'Build', status: 'complete', startedAt: expect.any(String), completedAt: null, logCount: 3 },
+      { title: 'Deploy', status: 'inprogress', startedAt: expect.any(String), completedAt: null, logCount: 0 },
+    ]);
+    const one = await request(h.server).get(api(`/runs/${run.id}`)).set(as('allowed'));
+    expect(one.body.steps.map((step: any) => [step.logs, step.logCount])).toEqual([
+      [['a', 'b', 'c'], 3],
+      [[], 0],
+    ]);
+  });
 });

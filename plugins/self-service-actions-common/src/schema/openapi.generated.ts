@@ -318,7 +318,7 @@ export interface components {
       /** Format: uri */
       url: string;
     };
-    /** @description One step of a run, as reported by the external system. */
+    /** @description One step of a run, as reported by the external system. Run lists (`GET /runs`) leave the log lines out (`logCount` says how many there are); one run has them. */
     Step: {
       title: string;
       status: components["schemas"]["RunStatus"];
@@ -326,7 +326,9 @@ export interface components {
       startedAt: string;
       /** Format: date-time */
       completedAt?: string | null;
-      logs: string[];
+      logs?: string[];
+      /** @description How many log lines the step holds. */
+      logCount: number;
     };
     /** @description A run of an action, with the snapshot of the action it ran. */
     Run: {

@@ -9,6 +9,12 @@ export const POSTGRES_STEPS_JSON = `coalesce((select json_agg(json_build_object(
   'status', s.status, 'started_at', s.started_at, 'completed_at', s.completed_at, 'logs', s.logs)
   order by s.position) from run_steps s where s.run_id = runs.id), '[]'::json) as steps_json`;
 
+/** PostgreSQL: as POSTGRES_STEPS_JSON for run lists: each step's log count, not its lines. */
+export const POSTGRES_STEPS_JSON_FOR_LISTS = `coalesce((select json_agg(json_build_object('title',
+  s.title, 'status', s.status, 'started_at', s.started_at, 'completed_at', s.completed_at,
+  'log_count', json_array_length(s.logs::json)) order by s.position)
+  from run_steps s where s.run_id = runs.id), '[]'::json) as steps_json`;
+
 /**
  * PostgreSQL: locks, in id order, the runs of a batched statement's `input` (with a condition
  * on them). Two statements that lock several runs in different orders could deadlock (and

@@ -33,7 +33,7 @@ describe('RunView', () => {
             error: 'Webhook answered 500: boom',
             canCancel: false,
             links: [{ title: 'CI job', url: 'https://ci.example.com/1' }],
-            steps: [{ title: 'Build', status: 'failed', startedAt: started, completedAt: started, logs: ['compiling', 'error: nope'] }],
+            steps: [{ title: 'Build', status: 'failed', startedAt: started, completedAt: started, logs: ['compiling', 'error: nope'], logCount: 2 }],
           }),
         ),
       }),
@@ -54,8 +54,8 @@ describe('RunView', () => {
     jest.useFakeTimers({ advanceTimers: true });
     const states = [
       aRun(),
-      aRun({ steps: [{ title: 'Build', status: 'inprogress', startedAt: started, logs: [] }] }),
-      aRun({ status: 'complete', canCancel: false, steps: [{ title: 'Build', status: 'complete', startedAt: started, logs: [] }] }),
+      aRun({ steps: [{ title: 'Build', status: 'inprogress', startedAt: started, logs: [], logCount: 0 }] }),
+      aRun({ status: 'complete', canCancel: false, steps: [{ title: 'Build', status: 'complete', startedAt: started, logs: [], logCount: 0 }] }),
     ];
     const getRun: jest.Mock<Promise<Run>, []> = jest.fn(async () =>
       states[Math.min(getRun.mock.calls.length - 1, states.length - 1)],

@@ -40,7 +40,7 @@ function StepItem(props: { step: RunStep; index: number }) {
         </Box>
       </AccordionSummary>
       <AccordionDetails id={`${id}-logs`}>
-        {step.logs.length ? (
+        {step.logs?.length ? (
           <div style={{ height: 200, width: '100%' }}>
             <LogViewer text={step.logs.join('\n')} />
           </div>

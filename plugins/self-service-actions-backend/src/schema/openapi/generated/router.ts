@@ -1043,13 +1043,13 @@ export const spec = {
       },
       "Step": {
         "type": "object",
-        "description": "One step of a run, as reported by the external system.",
+        "description": "One step of a run, as reported by the external system. Run lists (`GET /runs`) leave the log lines out (`logCount` says how many there are); one run has them.",
         "additionalProperties": false,
         "required": [
           "title",
           "status",
           "startedAt",
-          "logs"
+          "logCount"
         ],
         "properties": {
           "title": {
@@ -1072,6 +1072,11 @@ export const spec = {
             "items": {
               "type": "string"
             }
+          },
+          "logCount": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "How many log lines the step holds."
           }
         }
       },
