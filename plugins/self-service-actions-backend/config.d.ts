@@ -22,6 +22,8 @@ export interface Config {
       maxSteps?: number;
       /** Longest accepted log line, in characters. Default: 10000. */
       maxLogLineLength?: number;
+      /** Links a run keeps; a report's new links past it are dropped. Default: 50. */
+      maxLinksPerRun?: number;
     };
     /** How often the expiry sweep runs. Default: 1 minute. */
     sweepFrequency?: HumanDuration | string;

@@ -24,6 +24,8 @@ export interface RunSettings {
   maxLogLinesPerStep: number;
   maxSteps: number;
   maxLogLineLength: number;
+  /** Links a run keeps; later new ones are dropped. */
+  maxLinksPerRun: number;
 }
 
 /** Every setting of `selfServiceActions` but the actions themselves, read once at start-up. */
@@ -94,6 +96,7 @@ export function readSelfServiceActionsConfig(config: Config): SelfServiceActions
       maxLogLinesPerStep: positive('report.maxLogLinesPerStep', 1000),
       maxSteps: positive('report.maxSteps', 100),
       maxLogLineLength: positive('report.maxLogLineLength', 10_000),
+      maxLinksPerRun: positive('report.maxLinksPerRun', 50),
     },
     maxBodyBytes: positive('report.maxBodyBytes', 1024 * 1024),
     sweepFrequencyMs: readDurationMs(root, 'sweepFrequency', { minutes: 1 }),

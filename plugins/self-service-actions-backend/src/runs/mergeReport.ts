@@ -12,6 +12,7 @@ export interface MergeSettings {
   maxPendingApprovalMs: number;
   maxLogLinesPerStep: number;
   maxSteps: number;
+  maxLinksPerRun: number;
 }
 
 /** The ConflictError a report on a final run answers with. */
@@ -19,16 +20,22 @@ export function finalRunConflict(run: Pick<RunRecord, 'id' | 'status'>): Conflic
   return new ConflictError(`Run ${run.id} is already ${run.status}`);
 }
 
-function mergeLinks(current: RunLink[], reported: RunLink[] | undefined): RunLink[] {
+/**
+ * Links merge by url. Past `maxLinks` a run's links are kept and new ones dropped: a report
+ * that would pass the cap is accepted, trimmed, not refused.
+ */
+function mergeLinks(current: RunLink[], reported: RunLink[] | undefined, maxLinks: number): RunLink[] {
   if (!reported) {
     return current;
   }
   const merged = [...current];
+  const positions = new Map(merged.map((link, index) => [link.url, index]));
   for (const link of reported) {
-    const index = merged.findIndex(existing => existing.url === link.url);
-    if (index >= 0) {
+    const index = positions.get(link.url);
+    if (index !== undefined) {
       merged[index] = { ...merged[index], ...link };
-    } else {
+    } else if (merged.length < maxLinks) {
+      positions.set(link.url, merged.length);
       merged.push(link);
     }
   }
@@ -113,7 +120,7 @@ export function mergeReport(
       startedAt: new Date(report.startedAt),
       completedAt,
       message: report.message !== undefined ? report.message : run.message,
-      links: mergeLinks(run.links, report.links),
+      links: mergeLinks(run.links, report.links, settings.maxLinksPerRun),
       updatedAt: now,
       lastReportAt: now,
       expiresAt,

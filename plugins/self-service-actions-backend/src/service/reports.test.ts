@@ -307,4 +307,23 @@ describe.each(databases.eachSupportedId())('router: POST /report on %p', databas
       }
     });
   });
+
+  it('keeps at most 50 links per run: reports past the cap are accepted and trimmed', async () => {
+    const run = (await createRun('allowed', 'restart-service')).body;
+    const token = tokenOf();
+    const link = (i: number) => ({ title: `L${i}`, url: `https://ci.example.com/${i}` });
+    // One report carries at most 50 links (the report schema); a run keeps at most 50 in all.
+    const first = await report(token, { status: 'inprogress', startedAt: started, links: Array.from({ length: 40 }, (_, i) => link(i)) });
+    expect(first.status).toBe(200);
+    const second = await report(token, {
+      status: 'inprogress',
+      startedAt: started,
+      links: [{ title: 'renamed', url: 'https://ci.example.com/0' }, ...Array.from({ length: 20 }, (_, i) => link(40 + i))],
+    });
+    expect(second.status).toBe(200);
+    const read = await request(h.server).get(api(`/runs/${run.id}`)).set(as('allowed'));
+    expect(read.body.links).toHaveLength(50);
+    expect(read.body.links[0]).toEqual({ title: 'renamed', url: 'https://ci.example.com/0' });
+    expect(read.body.links.at(-1).url).toBe('https://ci.example.com/49');
+  });
 });
