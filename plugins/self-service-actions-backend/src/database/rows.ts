@@ -60,6 +60,26 @@ function fromApprovalJson(text: string | null | undefined): StoredApproval | nul
   };
 }
 
+/** Characters no database text column holds: NUL (PostgreSQL) and lone UTF-16 surrogates. */
+const UNSTORABLE = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** The text as both databases hold it: U+FFFD for each character neither can. */
+export function storableText(text: string): string {
+  return text.replace(UNSTORABLE, '\ufffd');
+}
+
+/** A JSON value with every string (keys too) made storable. */
+export function storableJson<T>(value: T): T {
+  if (typeof value === 'string') return storableText(value) as T;
+  if (Array.isArray(value)) return value.map(storableJson) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [storableText(key), storableJson(item)]),
+    ) as T;
+  }
+  return value;
+}
+
 /** A time both databases hold: years 1 to 9999 in UTC. */
 export function isStorableTime(millis: number): boolean {
   if (!Number.isFinite(millis)) {

@@ -11,6 +11,7 @@ import { applyAnswer, DISPATCHABLE_STATUSES, failUndelivered } from '../runs/lif
 import { ReportParser } from '../runs/parseReport';
 import { mintToken } from '../runs/tokens';
 import { scrubSecrets, secretInputValues } from './scrubSecrets';
+import { storableText } from '../database/rows';
 
 /** Runs claimed at most per recovery round. */
 const RECOVERY_BATCH = 50;
@@ -93,7 +94,7 @@ export class Dispatcher {
     if (outcome.kind === 'failed') {
       // The reason (on the run) may quote the receiver's answer: it is not logged.
       logger.warn(`The invocation of run ${runId} failed`);
-      return store.updateRun(runId, failUndelivered(scrub(outcome.reason), now));
+      return store.updateRun(runId, failUndelivered(storableText(scrub(outcome.reason)), now));
     }
     const report = reportParser.parseAnswer(
       outcome.answer ? scrub(outcome.answer) : undefined,

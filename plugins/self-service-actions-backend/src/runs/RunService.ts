@@ -18,6 +18,7 @@ import {
 } from './lifecycle';
 import { RunNotifier } from './RunNotifier';
 import { scrubSecrets } from '../dispatch/scrubSecrets';
+import { storableJson, storableText } from '../database/rows';
 import { JudgedReport, ReportParser } from './parseReport';
 import { RunReader } from './RunReader';
 import { hashToken, isMintedTokenForm, mintToken } from './tokens';
@@ -104,8 +105,11 @@ export class RunService {
     });
     // Checked before storing: a value that cannot be sent safely refuses the run outright.
     dispatcher.check(context);
-    const storedInputs = Object.fromEntries(
-      Object.entries(validInputs).filter(([name]) => !action.secretInputs.includes(name)),
+    // Sent as given; stored as the databases can hold them.
+    const storedInputs = storableJson(
+      Object.fromEntries(
+        Object.entries(validInputs).filter(([name]) => !action.secretInputs.includes(name)),
+      ),
     );
     const record = newRun({
       id,
@@ -204,7 +208,8 @@ export class RunService {
     }
     const by = ctx.caller.userRef;
     refuseDecision(run, by);
-    const comment = typeof body?.comment === 'string' && body.comment.trim() ? body.comment.trim() : null;
+    const comment =
+      typeof body?.comment === 'string' && body.comment.trim() ? storableText(body.comment.trim()) : null;
     if (body?.comment !== undefined && typeof body.comment !== 'string') {
       throw new InputError('comment must be a string');
     }

@@ -4,9 +4,7 @@ import Ajv, { ValidateFunction } from 'ajv';
 import { inputErrorWithFields, toFieldErrors } from '../actions/inputValidation';
 import { RunSettings } from '../config';
 import { reportSchemaWithLimits } from './reportSchema';
-
-/** Characters a report may send that PostgreSQL text cannot hold: NUL and lone surrogates. */
-const UNSTORABLE = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+import { storableText } from '../database/rows';
 
 /**
  * Parses a status report, writing U+FFFD for characters no database text column can hold, so
@@ -14,9 +12,7 @@ const UNSTORABLE = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\
  * (SQLite and PostgreSQL alike).
  */
 function parseReportJson(text: string): unknown {
-  return JSON.parse(text, (_key, value) =>
-    typeof value === 'string' ? value.replace(UNSTORABLE, '\ufffd') : value,
-  );
+  return JSON.parse(text, (_key, value) => (typeof value === 'string' ? storableText(value) : value));
 }
 
 /** A report body judged: the report, or why it is refused. */

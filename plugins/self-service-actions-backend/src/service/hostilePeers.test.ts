@@ -20,7 +20,9 @@ const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString
 describe.each(databases.eachSupportedId())('hostile peers on %p', databaseId => {
   let knex: Knex;
   let server: any;
-  const receiver = new TestReceiver().on('/hooks/ok', () => ({ status: 202 }));
+  const receiver = new TestReceiver()
+    .on('/hooks/ok', () => ({ status: 202 }))
+    .on('/hooks/nul', () => ({ status: 400, body: 'bad\u0000input \ud800 here' }));
 
   beforeAll(async () => {
     knex = await databases.init(databaseId);
@@ -39,13 +41,27 @@ describe.each(databases.eachSupportedId())('hostile peers on %p', databaseId => 
             allowedPeople: ['*'],
             userInputs: {
               type: 'object',
-              properties: { name: { type: 'string' }, label: { type: 'string' } },
+              properties: {
+                name: { type: 'string' },
+                label: { type: 'string' },
+                free: { type: 'string' },
+              },
             },
             method: {
               type: 'Webhook',
               url: `${url}/hooks/{{ name }}?q={{ name }}`,
               headers: { 'X-Label': '{{ label }}' },
             },
+          },
+          {
+            id: 'nul-answer',
+            name: 'NUL answer',
+            type: 'Day2',
+            icon: 'restart',
+            status: 'Active',
+            owner: 'group:default/platform',
+            allowedPeople: ['*'],
+            method: { type: 'Webhook', url: `${url}/hooks/nul` },
           },
         ],
       },
@@ -160,5 +176,25 @@ describe.each(databases.eachSupportedId())('hostile peers on %p', databaseId => 
       .send({ status: 'complete', startedAt: started });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ id: created.body.id, status: 'complete' });
+  });
+
+  it('stores NUL and lone surrogates in inputs as U+FFFD, and sends them as given', async () => {
+    const odd = await request(server)
+      .post('/api/self-service-actions/actions/templated/runs')
+      .set('authorization', authHeader('allowed'))
+      .send({ inputs: { name: 'ok', label: 'fine', free: 'a\u0000b\ud800c' } });
+    expect(odd.status).toBe(201);
+    expect(odd.body.inputs.free).toBe('a\ufffdb\ufffdc');
+    expect(receiver.requests.at(-1)!.body.inputs.free).toBe('a\u0000b\ud800c');
+  });
+
+  it('fails a run whose receiver refuses with NUL in its answer, once, storing U+FFFD', async () => {
+    const res = await request(server)
+      .post('/api/self-service-actions/actions/nul-answer/runs')
+      .set('authorization', authHeader('allowed'))
+      .send({ inputs: {} });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ status: 'failed', error: 'Webhook answered 400: bad\ufffdinput \ufffd here' });
+    expect(await knex('runs').where({ id: res.body.id }).first()).toMatchObject({ dispatch_status: 'failed' });
   });
 });
