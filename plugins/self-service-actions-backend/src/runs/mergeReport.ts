@@ -104,11 +104,15 @@ export function mergeReport(
   }
   const steps = report.steps ? mergeSteps(run.steps, report.steps, settings) : [];
   const final = isFinalStatus(report.status);
+  // Entering or leaving pending-approval renews the deadline, but never past
+  // maxPendingApproval after the run was created: a reporter that toggles cannot keep a run
+  // (and its token) alive for ever.
+  const latest = run.createdAt.getTime() + settings.maxPendingApprovalMs;
   let expiresAt = run.expiresAt;
   if (report.status === 'pending-approval' && run.status !== 'pending-approval') {
-    expiresAt = new Date(now.getTime() + settings.maxPendingApprovalMs);
+    expiresAt = new Date(Math.min(now.getTime() + settings.maxPendingApprovalMs, latest));
   } else if (report.status !== 'pending-approval' && run.status === 'pending-approval') {
-    expiresAt = new Date(now.getTime() + settings.tokenTtlMs);
+    expiresAt = new Date(Math.min(now.getTime() + settings.tokenTtlMs, latest));
   }
   let completedAt: Date | null = null;
   if (final) {

@@ -326,4 +326,24 @@ describe.each(databases.eachSupportedId())('router: POST /report on %p', databas
     expect(read.body.links[0]).toEqual({ title: 'renamed', url: 'https://ci.example.com/0' });
     expect(read.body.links.at(-1).url).toBe('https://ci.example.com/49');
   });
+
+  it('never renews a token past maxPendingApproval after the run was created, however the reporter toggles', async () => {
+    const run = (await createRun('allowed', 'restart-service')).body;
+    const token = tokenOf();
+    const day = 24 * 60 * 60 * 1000;
+    // created 29.5 days ago: the 30-day limit is half a day away
+    const createdAt = new Date(Date.now() - 29.5 * day);
+    await h.knex('runs').where({ id: run.id }).update({ created_at: createdAt });
+    const expiry = async () => {
+      const row = await h.knex('runs').where({ id: run.id }).first();
+      return new Date(row.expires_at).getTime();
+    };
+    const limit = createdAt.getTime() + 30 * day;
+    for (const status of ['pending-approval', 'inprogress', 'pending-approval', 'inprogress']) {
+      expect((await report(token, { status, startedAt: started })).status).toBe(200);
+      expect(await expiry()).toBeLessThanOrEqual(limit);
+    }
+    // leaving pending-approval would otherwise have given a whole day
+    expect(await expiry()).toBeLessThan(Date.now() + day / 2 + 60_000);
+  });
 });
