@@ -10,6 +10,7 @@ import {
 import request from 'supertest';
 import { authHeader } from '../testing/fixtures';
 import { startPluginBackend } from '../testing/testBackend';
+import { anyoneMayRun } from '../testing/sampleAction';
 
 jest.setTimeout(60_000);
 
@@ -58,17 +59,11 @@ function queueModule(invoker: Invoker<QueueMethod>) {
   });
 }
 
-const action = (id: string, method: object) => ({
-  id,
-  name: id,
-  type: 'Day2',
-  icon: 'restart',
-  status: 'Active',
-  owner: 'group:default/platform',
-  allowedPeople: ['*'],
-  userInputs: { type: 'object', properties: { reason: { type: 'string' }, extra: { type: 'string' } } },
-  method,
-});
+const action = (id: string, method: object) =>
+  anyoneMayRun(id, {
+    userInputs: { type: 'object', properties: { reason: { type: 'string' }, extra: { type: 'string' } } },
+    method,
+  });
 
 describe('an invoker added by a backend module', () => {
   it('invokes its method for a run, whose report token then reports through /report', async () => {

@@ -3,6 +3,7 @@ import { Knex } from 'knex';
 import request from 'supertest';
 import { authHeader } from '../testing/fixtures';
 import { startPluginBackend } from '../testing/testBackend';
+import { anyoneMayRun } from '../testing/sampleAction';
 import { ReceivedRequest, TestReceiver } from '../testing/TestReceiver';
 
 jest.setTimeout(60_000);
@@ -36,25 +37,19 @@ describe.each(databases.eachSupportedId())('receivers that echo what they got, o
   beforeAll(async () => {
     knex = await databases.init(databaseId);
     const url = await receiver.start();
-    const action = (id: string, path: string) => ({
-      id,
-      name: id,
-      type: 'Day2',
-      icon: 'restart',
-      status: 'Active',
-      owner: 'group:default/platform',
-      allowedPeople: ['*'],
-      userInputs: {
-        type: 'object',
-        properties: { password: { type: 'string', secret: true }, note: { type: 'string' } },
-      },
-      method: {
-        type: 'Webhook',
-        url: `${url}${path}`,
-        headers: { Authorization: HEADER_SECRET },
-        signingSecret: SIGNING_SECRET,
-      },
-    });
+    const action = (id: string, path: string) =>
+      anyoneMayRun(id, {
+        userInputs: {
+          type: 'object',
+          properties: { password: { type: 'string', secret: true }, note: { type: 'string' } },
+        },
+        method: {
+          type: 'Webhook',
+          url: `${url}${path}`,
+          headers: { Authorization: HEADER_SECRET },
+          signingSecret: SIGNING_SECRET,
+        },
+      });
     const backend = await startPluginBackend({
       knex,
       selfServiceActions: { actions: [action('refusing', '/refuse'), action('echoing', '/report-echo')] },

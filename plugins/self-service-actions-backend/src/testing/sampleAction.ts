@@ -19,6 +19,23 @@ export const sampleActionConfig = {
 };
 
 /**
+ * An action as written in app-config that any signed-in user may run, for tests that care
+ * only about its inputs and method.
+ */
+export function anyoneMayRun(id: string, fields: { userInputs?: object; method: object }) {
+  return {
+    id,
+    name: id,
+    type: 'Day2',
+    icon: 'restart',
+    status: 'Active',
+    owner: 'group:default/platform',
+    allowedPeople: ['*'],
+    ...fields,
+  };
+}
+
+/**
  * Reads `selfServiceActions` (the actions and the settings they depend on) as the plugin does
  * at start-up; throws as start-up would.
  */
