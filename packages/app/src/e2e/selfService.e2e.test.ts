@@ -295,7 +295,10 @@ describe('self-service actions in the browser', () => {
 
     // jane's page follows the run to the end, with olivia's decision on it
     const janesView = page.getByTestId('run-view');
-    await janesView.locator(':scope > div [data-testid="run-status"][data-status="complete"]').first().waitFor({ timeout: 45_000 });
+    // the run's own status (the first row of the view), not one of its steps
+    await janesView
+      .locator(':scope > div:first-child [data-testid="run-status"][data-status="complete"]')
+      .waitFor({ timeout: 45_000 });
     await janesView.getByTestId('run-approval').getByText('Ship it').waitFor();
 
     // both were notified, each notification linking to the run's page
