@@ -76,6 +76,15 @@ const runs = [
   runJest('results', [`--testPathIgnorePatterns=${PROCESS_SUITES}`]),
   runJest('results-processes', ['--runInBand', `--testPathPatterns=${PROCESS_SUITES}`]),
 ];
+
+// The stock-app test (scripts/stock-app): packs the plugins and installs them into apps made
+// from @backstage/create-app's templates, following the plugin READMEs; each of its checks counts.
+const stockAppResultsFile = path.join(path.dirname(resultsFile), 'stock-app.json');
+const stockApp = spawnSync(
+  process.execPath,
+  [path.join(root, 'scripts/stock-app/index.js'), '--results', stockAppResultsFile],
+  { cwd: root, env, stdio: 'inherit' },
+);
 if (runs.some(run => !run.results)) {
   console.log('0 passed, 1 failed');
   console.error('The test runner wrote no results.');
@@ -110,6 +119,18 @@ if (lint.status === 0) {
   passed += 1;
 } else {
   console.error('Lint (backstage-cli repo lint --max-warnings 0) failed.');
+  failed += 1;
+}
+
+if (fs.existsSync(stockAppResultsFile)) {
+  const stock = JSON.parse(fs.readFileSync(stockAppResultsFile, 'utf8'));
+  passed += stock.passed;
+  failed += stock.failed;
+  if (stock.failed > 0) {
+    console.error(`The stock-app test failed ${stock.failed} of its checks (node scripts/stock-app).`);
+  }
+} else {
+  console.error(`The stock-app test wrote no results (exit ${stockApp.status ?? stockApp.signal}).`);
   failed += 1;
 }
 

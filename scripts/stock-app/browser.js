@@ -89,6 +89,8 @@ async function openStockApp(options) {
         await page.getByText(actionName, { exact: true }).first().waitFor({ timeout });
         // the run created through the API, listed complete in the tab's runs table
         await page.getByText('Complete', { exact: true }).first().waitFor({ timeout });
+        // kept beside the app for a person to look at (the README says where)
+        await page.screenshot({ path: path.join(shotsDir, 'self-service-tab.png') });
         return `the Self-service tab lists "${actionName}" and the completed run`;
       }),
     card: () =>
