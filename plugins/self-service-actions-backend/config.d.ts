@@ -103,6 +103,12 @@ export interface Config {
         payload?: object;
         /** Root key for the report token when no template places it. Default: reportToken. */
         reportTokenKey?: string;
+        /**
+         * report: the receiver reports through /report with the run's token (default).
+         * response: the answer is the result (Flashduty-style buttons): 2xx completes the run,
+         * anything else or no answer within the timeout fails it; no token is minted.
+         */
+        completion?: 'report' | 'response';
         /** Overrides webhook.timeout for this action. */
         timeout?: HumanDuration | string;
         /**

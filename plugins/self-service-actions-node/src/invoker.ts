@@ -32,7 +32,10 @@ export interface InvocationContext<TMethod extends InvokerMethod = InvokerMethod
     id: string;
     /** Where the external system reports status (`POST`, header `x-report-token`). */
     reportUrl: string;
-    /** The run's report token, to hand to the external system. */
+    /**
+     * The run's report token, to hand to the external system. Empty when the invoker's
+     * `reportsBack` says the method does not report back: no token is minted then.
+     */
     reportToken: string;
   };
   /** The target entity, as the catalog holds it; absent for global actions. */
@@ -50,7 +53,9 @@ export interface InvocationContext<TMethod extends InvokerMethod = InvokerMethod
 /**
  * What became of an invocation.
  * - `accepted`: the external system took the work; `answer` is the body of its immediate answer,
- *   applied as a status report when it is one;
+ *   applied as a status report when it is one; `links` are added to the run;
+ * - `completed`: the work is done and the run is complete (methods that do not report back,
+ *   where the answer is the result: Flashduty-style buttons); `message` goes on the run;
  * - `failed`: it refused or could not be reached; `reason` is recorded on the run (never a
  *   secret or the report token);
  * - `timed-out`: no answer in time; the run stays in progress and the external system may
@@ -59,9 +64,20 @@ export interface InvocationContext<TMethod extends InvokerMethod = InvokerMethod
  * @public
  */
 export type InvocationOutcome =
-  | { kind: 'accepted'; answer?: string }
+  | { kind: 'accepted'; answer?: string; links?: InvocationLink[] }
+  | { kind: 'completed'; message?: string }
   | { kind: 'failed'; reason: string }
   | { kind: 'timed-out' };
+
+/**
+ * A link an invocation puts on its run (the workflow's runs, the pipeline's page).
+ *
+ * @public
+ */
+export interface InvocationLink {
+  title: string;
+  url: string;
+}
 
 /**
  * A problem with one field of an action's `method`; start-up (or the API that saved the
@@ -99,6 +115,12 @@ export interface Invoker<TMethod extends InvokerMethod = InvokerMethod> {
    * action's definition (never a secret).
    */
   describe?(method: TMethod): { url?: string };
+  /**
+   * Whether the external system reports the run's progress to `reportUrl` with its token.
+   * Default: true. When false no report token is minted (`run.reportToken` is empty) and
+   * `invoke`'s outcome alone decides the run: `completed` or `failed`.
+   */
+  reportsBack?(method: TMethod): boolean;
   /**
    * Called before a run is stored, with the context `invoke` will get: throws `InputError`
    * (from `@backstage/errors`) to refuse the run when these inputs cannot be sent safely.

@@ -80,6 +80,11 @@ describe('readActions', () => {
     [{ ...valid, method: { ...valid.method, headers: { 'Bad Header': 'x' } } }, 'restart-service', 'method.headers'],
     [{ ...valid, method: { ...valid.method, payload: ['x'] } }, 'restart-service', 'method.payload'],
     [{ ...valid, method: { ...valid.method, timeout: 'soon' } }, 'restart-service', 'method.timeout'],
+    [{ ...valid, method: { ...valid.method, completion: 'reply' } }, 'restart-service', 'method.completion'],
+    [{ ...valid, method: { ...valid.method, completion: 'response', payload: { t: '{{ reportToken }}' } } }, 'restart-service', 'method.completion'],
+    [{ ...valid, method: { ...valid.method, completion: 'response', headers: { 'x-t': '{{ c8ReportToken }}' } } }, 'restart-service', 'method.completion'],
+    [{ ...valid, method: { ...valid.method, completion: 'response', queryParameters: { back: '{{ run.reportUrl }}' } } }, 'restart-service', 'method.completion'],
+    [{ ...valid, method: { ...valid.method, completion: 'response', reportTokenKey: 'token' } }, 'restart-service', 'method.reportTokenKey'],
   ])('refuses %j naming action %s and field %s', (action, id, field) => {
     expect(() => read([action])).toThrow(
       `Invalid self-service action "${id}": selfServiceActions.actions field "${field}"`,

@@ -7,7 +7,12 @@ import { ActionDefinition, ActionSource } from '../actions/types';
 import { RunSettings } from '../config';
 import { RunRecord, RunStore } from '../database/RunStore';
 import { InvokerRegistry } from '../invokers/InvokerRegistry';
-import { applyAnswer, DISPATCHABLE_STATUSES, failUndelivered } from '../runs/lifecycle';
+import {
+  applyInvocationAnswer,
+  completeOnAnswer,
+  DISPATCHABLE_STATUSES,
+  failUndelivered,
+} from '../runs/lifecycle';
 import { ReportParser } from '../runs/parseReport';
 import { mintToken } from '../runs/tokens';
 import { scrubSecrets, secretInputValues } from './scrubSecrets';
@@ -63,6 +68,11 @@ export class Dispatcher {
     };
   }
 
+  /** Whether the action's external system reports back with a token (else none is minted). */
+  reportsBack(action: ActionDefinition): boolean {
+    return this.options.invokers.get(action.method).reportsBack?.(action.method) !== false;
+  }
+
   /** Refuses (InputError) a run whose invocation cannot be built safely from its inputs. */
   check(context: InvocationContext): void {
     this.options.invokers.get(context.method).check?.(context);
@@ -96,14 +106,19 @@ export class Dispatcher {
       logger.warn(`The invocation of run ${runId} failed`);
       return store.updateRun(runId, failUndelivered(storableText(scrub(outcome.reason)), now));
     }
+    if (outcome.kind === 'completed') {
+      const message = outcome.message === undefined ? undefined : storableText(scrub(outcome.message));
+      return store.updateRun(runId, completeOnAnswer(message, now, runSettings));
+    }
     const report = reportParser.parseAnswer(
       outcome.answer ? scrub(outcome.answer) : undefined,
     );
-    if (!report) {
+    const links = outcome.links ?? [];
+    if (!report && links.length === 0) {
       // The common answer (202, no report): one statement, nothing to decide.
       return store.setDispatchStatus(runId, 'delivered');
     }
-    return store.updateRun(runId, applyAnswer(report, now, runSettings));
+    return store.updateRun(runId, applyInvocationAnswer(report, links, now, runSettings));
   }
 
   /**
@@ -159,7 +174,7 @@ export class Dispatcher {
         return fail(`entity ${run.entityRef} no longer exists; re-run`);
       }
     }
-    const { token, hash } = mintToken();
+    const { token, hash } = this.reportsBack(action) ? mintToken() : { token: '', hash: null };
     const context = this.invocationContext({
       action,
       runId: run.id,
@@ -173,7 +188,9 @@ export class Dispatcher {
     } catch (error) {
       return fail(`the webhook cannot be rebuilt: ${(error as Error).message}`);
     }
-    await store.addToken(run.id, hash, now);
+    if (hash) {
+      await store.addToken(run.id, hash, now);
+    }
     return this.dispatch(context);
   }
 }

@@ -94,7 +94,8 @@ export class RunService {
 
     const now = new Date();
     const id = randomUUID();
-    const { token, hash } = mintToken();
+    // A method whose answer is the result (no reports) gets no token at all.
+    const { token, hash } = dispatcher.reportsBack(action) ? mintToken() : { token: '', hash: null };
     const context = dispatcher.invocationContext({
       action,
       runId: id,

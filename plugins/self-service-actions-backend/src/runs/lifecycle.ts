@@ -9,6 +9,7 @@ import {
   isFinalStatus,
   JsonObject,
   PublicActionDefinition,
+  RunLink,
   RunStatus,
   StatusReport,
 } from '@self-service-actions/plugin-self-service-actions-common';
@@ -216,6 +217,46 @@ export function applyAnswer(report: StatusReport, now: Date, settings: RunSettin
     } catch {
       return { run: { dispatchStatus: 'delivered' } };
     }
+  };
+}
+
+/**
+ * An invocation whose answer is the result (a method that does not report back) completes its
+ * run; a run that is final already (cancelled meanwhile) keeps its status.
+ */
+export function completeOnAnswer(
+  message: string | undefined,
+  now: Date,
+  settings: RunSettings,
+): RunDecision {
+  return current =>
+    applyAnswer(
+      {
+        status: 'complete',
+        startedAt: (current.startedAt ?? current.createdAt).toISOString(),
+        ...(message === undefined ? {} : { message }),
+      },
+      now,
+      settings,
+    )(current);
+}
+
+/**
+ * An invocation's answer: the report it held, if any, with the links the invoker put on the
+ * run (a workflow's runs); links alone change nothing else.
+ */
+export function applyInvocationAnswer(
+  report: StatusReport | undefined,
+  links: RunLink[],
+  now: Date,
+  settings: RunSettings,
+): RunDecision {
+  return current => {
+    const base = report ?? {
+      status: current.status,
+      startedAt: (current.startedAt ?? current.createdAt).toISOString(),
+    };
+    return applyAnswer({ ...base, links: [...links, ...(base.links ?? [])] }, now, settings)(current);
   };
 }
 

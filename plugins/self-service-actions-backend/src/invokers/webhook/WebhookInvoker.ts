@@ -17,6 +17,10 @@ function firstBytes(text: string, bytes: number): string {
   return Buffer.from(text, 'utf8').subarray(0, bytes).toString('utf8');
 }
 
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
 /**
  * `method.type: Webhook`: a signed JSON POST whose immediate answer may already be a status
  * report. Redirects are never followed; the answer is read up to a size limit.
@@ -34,6 +38,10 @@ export class WebhookInvoker implements Invoker<WebhookMethod> {
 
   describe(method: WebhookMethod): { url: string } {
     return { url: method.url };
+  }
+
+  reportsBack(method: WebhookMethod): boolean {
+    return method.completion === 'report';
   }
 
   check(context: InvocationContext<WebhookMethod>): void {
@@ -58,7 +66,10 @@ export class WebhookInvoker implements Invoker<WebhookMethod> {
       maxResponseBytes: this.settings.maxResponseBytes,
     });
     if (outcome.kind === 'timeout') {
-      return { kind: 'timed-out' };
+      // Nothing reports back after a response-completed webhook: no answer is a failure.
+      return method.completion === 'response'
+        ? { kind: 'failed', reason: `Webhook did not answer within ${formatSeconds(method.timeoutMs)}` }
+        : { kind: 'timed-out' };
     }
     if (outcome.kind === 'error') {
       return { kind: 'failed', reason: `Webhook request failed: ${outcome.message}` };
@@ -69,6 +80,9 @@ export class WebhookInvoker implements Invoker<WebhookMethod> {
     if (outcome.status < 200 || outcome.status >= 300) {
       const body = firstBytes(outcome.body, FAILURE_BODY_BYTES);
       return { kind: 'failed', reason: `Webhook answered ${outcome.status}${body ? `: ${body}` : ''}` };
+    }
+    if (method.completion === 'response') {
+      return { kind: 'completed', message: `Webhook answered ${outcome.status}` };
     }
     return { kind: 'accepted', answer: outcome.body };
   }

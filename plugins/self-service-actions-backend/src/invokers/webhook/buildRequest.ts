@@ -30,10 +30,12 @@ export function buildWebhookRequest(
 ): WebhookRequest {
   const { method, action } = invocation;
   const context = templateContextOf(invocation);
+  const reportsBack = method.completion === 'report';
   let body: JsonObject;
   if (method.payload) {
     body = renderTemplate(method.payload, context) as JsonObject;
     if (
+      reportsBack &&
       !placesReportToken(method.payload, method.headers, method.queryParameters, method.url)
     ) {
       body[method.reportTokenKey] = context.reportToken;
@@ -41,7 +43,7 @@ export function buildWebhookRequest(
   } else {
     body = {
       action: { id: action.id, name: action.name, type: action.type },
-      run: { id: context.run.id, reportUrl: context.run.reportUrl },
+      run: reportsBack ? { id: context.run.id, reportUrl: context.run.reportUrl } : { id: context.run.id },
       entity: context.entity
         ? {
             ref: (context.entity.ref as string) ?? null,
@@ -52,9 +54,8 @@ export function buildWebhookRequest(
         : null,
       user: { ref: context.user.ref },
       inputs: invocation.inputs,
-      reportToken: context.reportToken,
     };
-    if (method.reportTokenKey !== 'reportToken') {
+    if (reportsBack) {
       body[method.reportTokenKey] = context.reportToken;
     }
   }
@@ -72,7 +73,7 @@ export function buildWebhookRequest(
     ...renderStringMap(method.headers, context, 'header'),
     'content-type': 'application/json',
     'user-agent': USER_AGENT,
-    'x-report-url': context.run.reportUrl,
+    ...(reportsBack ? { 'x-report-url': context.run.reportUrl } : {}),
   };
   return { url: url.toString(), headers, body: JSON.stringify(body) };
 }

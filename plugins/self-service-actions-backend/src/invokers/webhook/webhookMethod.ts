@@ -2,6 +2,7 @@ import { Config } from '@backstage/config';
 import { isJsonObject, JsonObject, JsonValue } from '@self-service-actions/plugin-self-service-actions-common';
 import { InvokerMethod, MethodConfigError } from '@self-service-actions/plugin-self-service-actions-node';
 import { readOptionalDurationMs, WebhookSettings } from '../../config';
+import { placeholderPaths, placesReportToken } from '../template';
 import { readSigningSecrets } from './signingSecrets';
 
 /** How a webhook action calls the external system. Header values are secret. */
@@ -14,6 +15,12 @@ export interface WebhookMethod extends InvokerMethod {
   reportTokenKey: string;
   /** Standard Webhooks signing secrets (the action's, else the global ones); empty: unsigned. */
   signingSecrets: string[];
+  /**
+   * `report`: the receiver reports through `/report` with the run's token. `response`
+   * (Flashduty-style buttons): the answer is the result, 2xx completes the run, anything else
+   * or no answer in time fails it; no token is minted.
+   */
+  completion: 'report' | 'response';
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -88,6 +95,22 @@ export function readWebhookMethod(config: Config, settings: WebhookSettings): We
   if (typeof reportTokenKey !== 'string' || !reportTokenKey) {
     return fail('reportTokenKey', 'must be a non-empty string');
   }
+  const completion = raw.completion ?? 'report';
+  if (completion !== 'report' && completion !== 'response') {
+    return fail('completion', `must be report or response, not ${JSON.stringify(completion)}`);
+  }
+  if (completion === 'response') {
+    if (raw.reportTokenKey !== undefined) {
+      return fail('reportTokenKey', 'has no use with completion: response (no token is minted)');
+    }
+    const templates = [url, raw.headers, raw.queryParameters, raw.payload];
+    if (placesReportToken(...templates) || placeholderPaths(templates).includes('run.reportUrl')) {
+      return fail(
+        'completion',
+        'is response: nothing reports back, so no template may place the report token or URL',
+      );
+    }
+  }
   if (!isHostAllowed(hostname, settings.allowedHosts)) {
     fail('url', 'points at a host not in selfServiceActions.webhook.allowedHosts');
   }
@@ -109,5 +132,6 @@ export function readWebhookMethod(config: Config, settings: WebhookSettings): We
     reportTokenKey,
     timeoutMs: timeoutMs ?? settings.timeoutMs,
     signingSecrets: signingSecrets.length > 0 ? signingSecrets : settings.signingSecrets,
+    completion,
   };
 }
