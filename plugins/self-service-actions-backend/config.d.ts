@@ -77,6 +77,14 @@ export interface Config {
       /** RJSF uiSchema. */
       uiSchema?: object;
       /**
+       * Whether AI agents may start runs through Backstage's actions registry (and so the MCP
+       * actions backend), always as the user they act for. Default: true for Day2 and Create,
+       * false for Delete.
+       */
+      agents?: {
+        allowed?: boolean;
+      };
+      /**
        * Runs wait for this many approvals before anything is sent (not with secret inputs).
        */
       approval?: {

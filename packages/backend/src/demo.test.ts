@@ -2,193 +2,26 @@
  * End to end: the demo backend as `npm start` runs it (a real process with the real
  * plugin, catalog and guest sign-in) and the example receiver driving a run to the end.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { AddressInfo } from 'node:net';
-import { createReceiver } from 'example-webhook-receiver';
 import { Client } from 'pg';
-import WebSocket from 'ws';
+import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import {
+  root,
+  postgresUrl,
+  started,
+  startBackend,
+  waitFor,
+  guestToken,
+  call,
+  followRunChanges,
+  waitForCatalog,
+  startReceiver,
+  stopBackend,
+  tearDownPostgresInstances,
+} from './__testUtils__/demoProcesses';
 
 jest.setTimeout(180_000);
-
-const root = path.resolve(__dirname, '../../..');
-const cli = require.resolve('@backstage/cli/bin/backstage-cli', { paths: [root] });
-const DEMO_SIGNING_SECRET = 'whsec_eln4ilYOy1NJc7IDmI6rjnsCvV9noUHEAvUla7C7JDA=';
-const postgresUrl = process.env.BACKSTAGE_TEST_DATABASE_POSTGRES16_CONNECTION_STRING;
-
-interface Backend {
-  url: string;
-  process: ChildProcess;
-  output: string[];
-}
-
-const started: Backend[] = [];
-
-async function startBackend(
-  port: number,
-  receiverUrl: string,
-  configFiles: string[],
-  extraYaml = '',
-  env: Record<string, string> = {},
-) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssa-demo-'));
-  const portConfig = path.join(dir, 'port.yaml');
-  fs.writeFileSync(
-    portConfig,
-    `backend:\n  baseUrl: http://localhost:${port}\n  listen:\n    port: ${port}\n${extraYaml}`,
-  );
-  const args = [cli, 'package', 'start', '--config', '../../app-config.yaml'];
-  for (const file of [...configFiles, portConfig]) {
-    args.push('--config', file);
-  }
-  const child = spawn(process.execPath, args, {
-    cwd: path.join(root, 'packages/backend'),
-    // Guest sign-in only works in development; jest runs with NODE_ENV=test.
-    env: {
-      ...process.env,
-      NODE_ENV: 'development',
-      DEMO_RECEIVER_URL: receiverUrl,
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // its own process group: backstage-cli runs the backend as a child, and both must stop
-    detached: true,
-  });
-  const backend: Backend = { url: `http://localhost:${port}`, process: child, output: [] };
-  child.stdout!.on('data', d => backend.output.push(String(d)));
-  child.stderr!.on('data', d => backend.output.push(String(d)));
-  started.push(backend);
-  await waitFor(async () => {
-    if (child.exitCode !== null) {
-      throw new Error(`backend exited: ${backend.output.join('')}`);
-    }
-    const res = await fetch(`${backend.url}/api/self-service-actions/actions`).catch(() => undefined);
-    return res?.status === 401;
-  }, 90_000);
-  return backend;
-}
-
-async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise(resolve => setTimeout(resolve, 250));
-  }
-}
-
-async function guestToken(backend: Backend): Promise<string> {
-  const res = await fetch(`${backend.url}/api/auth/guest/refresh`, {
-    headers: { 'x-requested-with': 'XMLHttpRequest' },
-  });
-  expect(res.status).toBe(200);
-  return (await res.json()).backstageIdentity.token;
-}
-
-async function call(backend: Backend, token: string, route: string, body?: object) {
-  const res = await fetch(`${backend.url}/api/self-service-actions${route}`, {
-    method: body ? 'POST' : 'GET',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: await res.json() };
-}
-
-/**
- * A browser's signals connection to an instance, collecting the run changes it hears on the
- * plugin's channel (RUN_SIGNAL_CHANNEL).
- */
-async function followRunChanges(backend: Backend, token: string) {
-  const channel = 'self-service-actions:run';
-  const heard: Array<{ runId: string; status: string }> = [];
-  // The signals backend starts listening for WebSocket upgrades when the first one reaches
-  // its router, and leaves that first one unanswered; Backstage's SignalClient gives up after
-  // a connect timeout and connects again, and so does this.
-  for (let attempt = 1; ; attempt++) {
-    const socket = new WebSocket(`${backend.url.replace(/^http/, 'ws')}/api/signals`, token);
-    const opened = await new Promise<boolean>(resolve => {
-      const timer = setTimeout(() => resolve(false), 2000);
-      socket.once('open', () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-      socket.once('error', () => {
-        clearTimeout(timer);
-        resolve(false);
-      });
-    });
-    if (opened) {
-      socket.on('message', data => {
-        const signal = JSON.parse(String(data));
-        if (signal.channel === channel) heard.push(...signal.message.runs);
-      });
-      socket.send(JSON.stringify({ action: 'subscribe', channel }));
-      return { heard, close: () => socket.terminate() };
-    }
-    socket.terminate();
-    if (attempt === 5) throw new Error('the signals WebSocket did not open');
-  }
-}
-
-/** Waits until the catalog has ingested the demo entities the actions need. */
-async function waitForCatalog(backend: Backend, token: string) {
-  await waitFor(async () => {
-    const res = await call(backend, token, '/actions?entityRef=component:default/payments');
-    return res.status === 200;
-  }, 60_000);
-}
-
-async function startReceiver() {
-  // the demo's signing secret (app-config.yaml): every webhook's signature is verified
-  const receiver = createReceiver({ stepDelayMs: 200, log: () => {}, signingSecret: DEMO_SIGNING_SECRET });
-  await new Promise<void>(resolve => receiver.server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(receiver.server.address() as AddressInfo).port}`;
-  return { ...receiver, url };
-}
-
-/** Drops the databases (one per plugin) the instances created. */
-async function dropDatabases(prefix: string) {
-  const client = new Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query(
-      'SELECT datname FROM pg_database WHERE datname LIKE $1',
-      [`${prefix}%`],
-    );
-    for (const { datname } of rows) {
-      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-    }
-  } finally {
-    await client.end();
-  }
-}
-
-/** Stops a backend and the process group backstage-cli started it in. */
-async function stopBackend(backend: Backend, signal: NodeJS.Signals = 'SIGTERM') {
-  if (backend.process.exitCode !== null || backend.process.signalCode !== null) return;
-  const exited = new Promise(resolve => backend.process.once('exit', resolve));
-  try {
-    process.kill(-backend.process.pid!, signal);
-  } catch {
-    // already gone
-  }
-  await exited;
-}
-
-/** Stops every backend, the receiver, and drops the databases of a PostgreSQL test. */
-async function tearDownPostgresInstances(receiverServer: import('node:http').Server, prefix: string) {
-  receiverServer.close();
-  delete process.env.SSA_DEMO_POSTGRES_URL;
-  delete process.env.SSA_DEMO_DATABASE_PREFIX;
-  for (const backend of started.splice(0)) {
-    await stopBackend(backend);
-  }
-  await dropDatabases(prefix);
-}
 
 afterEach(async () => {
   for (const backend of started.splice(0)) {
@@ -231,6 +64,59 @@ describe('the demo', () => {
         inputs: { region: 'eu-west-1' },
       });
       expect(refused.status).toBe(403);
+
+      // An AI agent, through the MCP actions backend, acting for jane with her token.
+      const mcp = new McpClient({ name: 'demo-test-agent', version: '1.0.0' });
+      await mcp.connect(
+        new StreamableHTTPClientTransport(new URL(`${backend.url}/api/mcp-actions/v1`), {
+          requestInit: { headers: { authorization: `Bearer ${token}` } },
+        }),
+      );
+      try {
+        const { tools } = await mcp.listTools();
+        expect(tools.map(tool => tool.name).sort()).toEqual([
+          'self-service-actions.get-run',
+          'self-service-actions.list-actions',
+          'self-service-actions.run-action',
+        ]);
+        const callTool = async (name: string, args: object) => {
+          const result = (await mcp.callTool({ name: `self-service-actions.${name}`, arguments: args as any })) as any;
+          const text = result.content.map((c: { text: string }) => c.text).join('');
+          return { isError: Boolean(result.isError), text, json: result.isError ? undefined : JSON.parse(text) };
+        };
+        const listed = await callTool('list-actions', { entityRef: 'component:default/payments' });
+        const restart = listed.json.actions.find((a: { id: string }) => a.id === 'restart-service');
+        expect(restart).toMatchObject({ canRun: true, agentsAllowed: true });
+        const ran = await callTool('run-action', {
+          actionId: 'restart-service',
+          entityRef: 'component:default/payments',
+          inputs: { reason: 'asked by an agent' },
+        });
+        expect(ran.json.run).toMatchObject({
+          status: 'inprogress',
+          url: `http://localhost:3000/self-service-actions/runs/${ran.json.run.id}`,
+        });
+        const finished = await waitFor(async () => {
+          const got = await callTool('get-run', { runId: ran.json.run.id });
+          return got.json.run.status === 'complete' && got.json.run;
+        }, 30_000);
+        expect(finished).toMatchObject({ initiatedBy: 'user:default/jane', initiatedVia: 'actions-registry' });
+        // Delete actions are not for agents; failover-region is not for jane (as over REST)
+        const deleted = await callTool('run-action', {
+          actionId: 'decommission-service',
+          entityRef: 'component:default/payments',
+          inputs: { confirm: 'payments' },
+        });
+        expect(deleted).toMatchObject({ isError: true, text: expect.stringContaining('does not allow runs by agents') });
+        const notHers = await callTool('run-action', {
+          actionId: 'failover-region',
+          entityRef: 'component:default/payments',
+          inputs: { region: 'eu-west-1' },
+        });
+        expect(notHers).toMatchObject({ isError: true, text: expect.stringContaining(refused.body.error.message) });
+      } finally {
+        await mcp.close();
+      }
     } finally {
       receiver.server.close();
     }

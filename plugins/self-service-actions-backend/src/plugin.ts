@@ -2,6 +2,7 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
@@ -37,6 +38,7 @@ import { RunNotifier } from './runs/RunNotifier';
 import { RunReader } from './runs/RunReader';
 import { RunService } from './runs/RunService';
 import { createRouter } from './service/router';
+import { registerAgentActions } from './agents/agentActions';
 
 /** Run changes are gathered this long before one signal per audience announces them. */
 const SIGNAL_WINDOW_MS = 250;
@@ -75,6 +77,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         signals: signalsServiceRef,
         notifications: notificationService,
+        actionsRegistry: actionsRegistryServiceRef,
       },
       async init(deps) {
         const { config, logger, database, auth, catalog, scheduler, auditor } = deps;
@@ -149,6 +152,18 @@ export const selfServiceActionsPlugin = createBackendPlugin({
           settings: settings.runs,
           notifier: new RunNotifier({ notifications: deps.notifications, logger }),
           onRunChanged: (run, audience) => announcer.announce(run.id, run.status, audience),
+        });
+        // Every app has app.baseUrl; without it (a bare test backend) the link is relative.
+        const appBaseUrl = config.getOptionalString('app.baseUrl') ?? '';
+        registerAgentActions({
+          registry: deps.actionsRegistry,
+          actions,
+          runs,
+          reader,
+          auth,
+          userInfo: deps.userInfo,
+          auditor,
+          runPageUrl: runId => `${appBaseUrl}/self-service-actions/runs/${encodeURIComponent(runId)}`,
         });
         logger.info(`Loaded ${(await source.list()).length} self-service action(s)`);
 

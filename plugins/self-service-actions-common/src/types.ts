@@ -148,7 +148,15 @@ export interface Run {
   canRerun: boolean;
   /** The built-in approval of the run; null when its action needs none. */
   approval: RunApproval | null;
+  /**
+   * How the run was started: `api` (the REST API, which the plugin's pages use) or
+   * `actions-registry` (an agent acting for the user through Backstage's actions registry).
+   */
+  initiatedVia: RunInitiatedVia;
 }
+
+/** How a run was started. */
+export type RunInitiatedVia = 'api' | 'actions-registry';
 
 /** A page of runs, newest first. */
 export interface RunList {

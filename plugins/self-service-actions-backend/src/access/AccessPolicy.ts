@@ -1,4 +1,5 @@
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
+import { RunInitiatedVia } from '@self-service-actions/plugin-self-service-actions-common';
 import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import { ActionDefinition } from '../actions/types';
 import { RunPermissionQuery, RunRecord, RunVisibility } from '../database/RunStore';
@@ -9,6 +10,8 @@ import { PermissionGate, PolicyDecisions } from './PermissionGate';
 export interface RequestContext {
   caller: Caller;
   credentials: BackstageCredentials;
+  /** Where the request came in: the REST API, or an agent through the actions registry. */
+  via: RunInitiatedVia;
   /** The caller's rights, worked out once per request. */
   access?: Promise<CallerAccess>;
 }

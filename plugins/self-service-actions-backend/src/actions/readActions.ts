@@ -208,6 +208,7 @@ function readAction(config: Config, index: number, options: ReadActionsOptions):
   if (raw.allowEntityOwners !== undefined && typeof raw.allowEntityOwners !== 'boolean') {
     reader.fail('allowEntityOwners', 'must be true or false');
   }
+  const type = reader.oneOf<ActionType>('type', ACTION_TYPES);
   const inputs = readInputs(reader, raw, options.ajv);
   const method = readMethod(reader, config, options.invokers);
   const approval = readApproval(
@@ -218,7 +219,7 @@ function readAction(config: Config, index: number, options: ReadActionsOptions):
   return {
     id,
     name: reader.string('name', true),
-    type: reader.oneOf<ActionType>('type', ACTION_TYPES),
+    type,
     icon,
     status: reader.oneOf('status', ['Active', 'Draft'] as const),
     description: reader.string('description'),
@@ -232,8 +233,26 @@ function readAction(config: Config, index: number, options: ReadActionsOptions):
     uiSchema: inputs.uiSchema,
     secretInputs: inputs.secretInputs,
     ...(approval ? { approval } : {}),
+    agentsAllowed: readAgentsAllowed(reader, raw.agents, type),
     method,
   };
+}
+
+/**
+ * Whether agents may run the action through the actions registry (`agents.allowed`). Default:
+ * yes for Day2 and Create, no for Delete, whose damage a confused agent could not undo.
+ */
+function readAgentsAllowed(reader: ActionReader, agents: JsonValue | undefined, type: ActionType): boolean {
+  if (agents === undefined) {
+    return type !== 'Delete';
+  }
+  if (!isJsonObject(agents) || Object.keys(agents).some(key => key !== 'allowed')) {
+    return reader.fail('agents', 'must be an object with only "allowed"');
+  }
+  if (agents.allowed !== undefined && typeof agents.allowed !== 'boolean') {
+    return reader.fail('agents.allowed', 'must be true or false');
+  }
+  return agents.allowed ?? type !== 'Delete';
 }
 
 /**

@@ -28,6 +28,8 @@ export interface ActionDefinition extends Omit<PublicActionDefinition, 'method'>
   secretInputs: string[];
   /** Absent when runs need no approval. */
   approval?: ActionApproval;
+  /** Whether agents may start runs through the actions registry (`agents.allowed`). */
+  agentsAllowed: boolean;
   method: InvokerMethod;
 }
 

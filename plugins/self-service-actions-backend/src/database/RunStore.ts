@@ -3,6 +3,7 @@ import {
   ActionType,
   JsonObject,
   PublicActionDefinition,
+  RunInitiatedVia,
   RunLink,
   RunStatus,
 } from '@self-service-actions/plugin-self-service-actions-common';
@@ -68,6 +69,8 @@ export interface RunRecord {
   hasSecretInputs: boolean;
   /** Null when the action needs no approval. */
   approval: StoredApproval | null;
+  /** How the run was started: the REST API, or an agent through the actions registry. */
+  initiatedVia: RunInitiatedVia;
   steps: StepRecord[];
 }
 

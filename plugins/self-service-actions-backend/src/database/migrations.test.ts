@@ -21,6 +21,7 @@ const INIT = '20261122000000_init.js';
 const DISPATCH_LEASE = '20261122010000_dispatch_lease.js';
 const RUN_REVISION = '20261123000000_run_revision.js';
 const RUN_APPROVAL = '20261204000000_run_approval.js';
+const RUN_INITIATED_VIA = '20261205000000_run_initiated_via.js';
 
 const INIT_RUN_COLUMNS = [
   'id',
@@ -77,6 +78,11 @@ const schemaAfter: Schema[] = [
   },
   {
     runs: [...INIT_RUN_COLUMNS, ...LEASE_COLUMNS, 'revision', 'approval'],
+    run_steps: STEP_COLUMNS,
+    run_tokens: TOKEN_COLUMNS,
+  },
+  {
+    runs: [...INIT_RUN_COLUMNS, ...LEASE_COLUMNS, 'revision', 'approval', 'initiated_via'],
     run_steps: STEP_COLUMNS,
     run_tokens: TOKEN_COLUMNS,
   },
@@ -229,7 +235,7 @@ async function readRun(knex: Knex, id: string) {
 
 describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
   it('has an expected schema for every migration file', () => {
-    expect(migrationFiles).toEqual([INIT, DISPATCH_LEASE, RUN_REVISION, RUN_APPROVAL]);
+    expect(migrationFiles).toEqual([INIT, DISPATCH_LEASE, RUN_REVISION, RUN_APPROVAL, RUN_INITIATED_VIA]);
     expect(schemaAfter).toHaveLength(migrationFiles.length + 1);
   });
 
@@ -274,6 +280,7 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
       has_lease: false,
       revision: 0,
       approval: null,
+      initiated_via: 'api',
     });
     expect(await knex('run_steps').where({ run_id: runId }).select('title', 'logs')).toEqual([
       { title: 'Build', logs: '["compiling"]' },
@@ -481,5 +488,22 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
     await migrateDownOnce(knex);
     expect(await knex.schema.hasColumn('runs', 'approval')).toBe(false);
     expect((await knex('runs').pluck('id')).sort()).toEqual([before, held].sort());
+  });
+
+  it(`${RUN_INITIATED_VIA} records how runs were started, api for the runs before it`, async () => {
+    const knex = await databases.init(databaseId);
+    await migrateUntilBefore(knex, RUN_INITIATED_VIA);
+    const before = randomUUID();
+    await knex('runs').insert(initRunRow(before));
+
+    await migrateUpOnce(knex);
+    expect(await readRun(knex, before)).toMatchObject({ id: before, initiated_via: 'api' });
+    const byAgent = randomUUID();
+    await knex('runs').insert(initRunRow(byAgent, { initiated_via: 'actions-registry' }));
+    expect(await readRun(knex, byAgent)).toMatchObject({ initiated_via: 'actions-registry' });
+
+    await migrateDownOnce(knex);
+    expect(await knex.schema.hasColumn('runs', 'initiated_via')).toBe(false);
+    expect((await knex('runs').pluck('id')).sort()).toEqual([before, byAgent].sort());
   });
 });

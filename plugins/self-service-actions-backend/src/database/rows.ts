@@ -28,6 +28,7 @@ export interface DbRunRow {
   revision: number;
   /** JSON of StoredApproval (decision times as ISO text), or null. */
   approval: string | null;
+  initiated_via: string;
 }
 
 /** A run row read with its steps aggregated into one JSON column (see stepsJson). */
@@ -142,6 +143,7 @@ export function toRecord(row: DbRunRowWithSteps): RunRecord {
     dispatchAttempts: Number(row.dispatch_attempts),
     hasSecretInputs: Boolean(row.has_secret_inputs),
     approval: fromApprovalJson(row.approval),
+    initiatedVia: row.initiated_via as RunRecord['initiatedVia'],
     steps: steps.map(toStep),
   };
 }
@@ -153,6 +155,7 @@ export const INSERTED_RUN_COLUMNS = [
   'initiated_by', 'status', 'message', 'error', 'inputs', 'links', 'rerun_of', 'started_at',
   'completed_at', 'created_at', 'updated_at', 'expires_at', 'last_report_at', 'dispatch_status',
   'dispatch_lease_until', 'dispatch_attempts', 'has_secret_inputs', 'revision', 'approval',
+  'initiated_via',
 ] as const;
 
 /** The columns of a new run's row. */
@@ -192,6 +195,7 @@ export function toInsertedRow(run: Omit<RunRecord, 'steps'>): InsertedRun {
     has_secret_inputs: run.hasSecretInputs,
     revision: 0,
     approval: toApprovalJson(run.approval),
+    initiated_via: run.initiatedVia,
   };
 }
 

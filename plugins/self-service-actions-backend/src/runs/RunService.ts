@@ -44,6 +44,9 @@ function refuseUnknownKeys(body: object, known: string[]): void {
   }
 }
 
+/** Why a Delete action (or one that says so) refuses runs by agents. */
+export const AGENTS_NOT_ALLOWED = 'This action does not allow runs by agents (agents.allowed)';
+
 /**
  * The run lifecycle's entry points: create (and re-run), report, cancel and expire. Each
  * change is a decision of `lifecycle.ts` written by the store; the router, the scheduled
@@ -87,6 +90,9 @@ export class RunService {
     }
     const runnable = await actions.findRunnable(ctx, actionId, entityRef || undefined);
     const { action, entity, access } = runnable;
+    if (ctx.via === 'actions-registry' && !action.agentsAllowed) {
+      throw new NotAllowedError(AGENTS_NOT_ALLOWED);
+    }
     if (!isJsonObject(inputs)) {
       throw new InputError('inputs must be an object');
     }
@@ -121,6 +127,7 @@ export class RunService {
       storedInputs,
       hasSecretInputs: action.secretInputs.some(name => name in validInputs),
       rerunOf,
+      initiatedVia: ctx.via,
       now,
       leaseUntil: dispatcher.leaseUntil(action, now),
       settings,

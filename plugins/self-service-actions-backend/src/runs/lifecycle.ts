@@ -9,6 +9,7 @@ import {
   isFinalStatus,
   JsonObject,
   PublicActionDefinition,
+  RunInitiatedVia,
   RunLink,
   RunStatus,
   StatusReport,
@@ -71,6 +72,7 @@ export function newRun(options: {
   storedInputs: JsonObject;
   hasSecretInputs: boolean;
   rerunOf: string | null;
+  initiatedVia: RunInitiatedVia;
   now: Date;
   leaseUntil: Date;
   settings: RunSettings;
@@ -109,6 +111,7 @@ export function newRun(options: {
     dispatchLeaseUntil: options.leaseUntil,
     dispatchAttempts: 1,
     hasSecretInputs: options.hasSecretInputs,
+    initiatedVia: options.initiatedVia,
     approval: approval
       ? {
           approvers: approval.approvers,

@@ -62,5 +62,6 @@ export function toApiRun(
           canDecide: access.canDecideNow(run),
         }
       : null,
+    initiatedVia: run.initiatedVia,
   };
 }

@@ -127,6 +127,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const info = await userInfo.getUserInfo(credentials);
     return {
       credentials,
+      via: 'api',
       caller: {
         userRef: info.userEntityRef,
         ownershipRefs: info.ownershipEntityRefs,

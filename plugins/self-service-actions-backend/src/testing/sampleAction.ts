@@ -94,6 +94,7 @@ export function sampleRun(overrides: Partial<RunRecord> = {}): Omit<RunRecord, '
     dispatchAttempts: 1,
     hasSecretInputs: false,
     approval: null,
+    initiatedVia: 'api',
     ...overrides,
   };
 }

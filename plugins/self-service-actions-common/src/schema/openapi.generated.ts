@@ -358,6 +358,11 @@ export interface components {
       canCancel: boolean;
       canRerun: boolean;
       approval: components["schemas"]["RunApproval"];
+      /**
+       * @description How the run was started: `api` (the REST API, which the plugin's pages use) or `actions-registry` (an agent acting for the user through Backstage's actions registry, as the MCP actions backend does).
+       * @enum {string}
+       */
+      initiatedVia: "api" | "actions-registry";
     };
     /** @description A page of runs, newest first. */
     RunList: {

@@ -50,6 +50,17 @@ describe('RunView', () => {
     expect(step).toHaveAttribute('aria-expanded', 'true');
   });
 
+  it('says when an AI agent started the run through the actions registry', async () => {
+    await render(fakeApi({ getRun: jest.fn(async () => aRun({ initiatedVia: 'actions-registry' })) }));
+    expect(await screen.findByText(/through an AI agent \(actions registry\)/)).toBeInTheDocument();
+  });
+
+  it('says nothing of agents for runs started in the portal', async () => {
+    await render(fakeApi({ getRun: jest.fn(async () => aRun()) }));
+    expect(await screen.findByText('Initiated by')).toBeInTheDocument();
+    expect(screen.queryByText(/AI agent/)).not.toBeInTheDocument();
+  });
+
   it('refreshes until the run is final, then stops', async () => {
     jest.useFakeTimers({ advanceTimers: true });
     const states = [

@@ -137,7 +137,14 @@ export function RunView(props: RunViewProps) {
           )}
           <TableRow>
             <TableCell component="th" scope="row">Initiated by</TableCell>
-            <TableCell><EntityRefLink entityRef={run.initiatedBy} /></TableCell>
+            <TableCell>
+              <EntityRefLink entityRef={run.initiatedBy} />
+              {run.initiatedVia === 'actions-registry' && (
+                <Typography component="span" variant="body2" color="textSecondary">
+                  {' '}through an AI agent (actions registry)
+                </Typography>
+              )}
+            </TableCell>
           </TableRow>
           {run.approval && (
             <TableRow>

@@ -48,6 +48,7 @@ export function aRun(overrides: Partial<Run> = {}): Run {
     canCancel: true,
     canRerun: true,
     approval: null,
+    initiatedVia: 'api',
     ...overrides,
   };
 }

@@ -1104,7 +1104,8 @@ export const spec = {
           "rerunOf",
           "canCancel",
           "canRerun",
-          "approval"
+          "approval",
+          "initiatedVia"
         ],
         "properties": {
           "id": {
@@ -1184,6 +1185,14 @@ export const spec = {
           },
           "approval": {
             "$ref": "#/components/schemas/RunApproval"
+          },
+          "initiatedVia": {
+            "type": "string",
+            "enum": [
+              "api",
+              "actions-registry"
+            ],
+            "description": "How the run was started: `api` (the REST API, which the plugin's pages use) or `actions-registry` (an agent acting for the user through Backstage's actions registry, as the MCP actions backend does)."
           }
         }
       },
