@@ -64,6 +64,11 @@ describe('the demo', () => {
         inputs: { region: 'eu-west-1' },
       });
       expect(refused.status).toBe(403);
+      // the button: done when the receiver answers, no token, nothing reported
+      const pressed = await call(backend, token, '/actions/flush-cache/runs', {
+        entityRef: 'component:default/payments',
+      });
+      expect(pressed.body).toMatchObject({ status: 'complete', message: 'Webhook answered 200' });
 
       // An AI agent, through the MCP actions backend, acting for jane with her token.
       const mcp = new McpClient({ name: 'demo-test-agent', version: '1.0.0' });

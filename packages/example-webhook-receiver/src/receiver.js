@@ -112,7 +112,7 @@ function createReceiver(options = {}) {
       res.writeHead(500, { 'content-type': 'text/plain' }).end('Internal error: the automation is down');
       return;
     }
-    if (req.method !== 'POST' || url.pathname !== '/webhook') {
+    if (req.method !== 'POST' || (url.pathname !== '/webhook' && url.pathname !== '/button')) {
       res.writeHead(404).end();
       return;
     }
@@ -128,6 +128,14 @@ function createReceiver(options = {}) {
         res.writeHead(401, { 'content-type': 'text/plain' }).end('invalid webhook signature');
         return;
       }
+    }
+    if (url.pathname === '/button') {
+      // A Flashduty-style button (completion: response): the work is done while answering,
+      // and the answer is the result; nothing reports back.
+      deliveries.push(String(req.headers['webhook-id'] ?? ''));
+      log(`button pressed: ${raw.length} bytes`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"done":true}');
+      return;
     }
     /** @type {any} */
     let body;
