@@ -31,6 +31,7 @@ import { DatabaseRunStore } from './database/DatabaseRunStore';
 import { Dispatcher } from './dispatch/Dispatcher';
 import { InvokerRegistry } from './invokers/InvokerRegistry';
 import { WebhookInvoker } from './invokers/webhook/WebhookInvoker';
+import { GitHubWorkflowInvoker } from './invokers/github/GitHubWorkflowInvoker';
 import { ReportParser } from './runs/parseReport';
 import { RunChangeAnnouncer } from './runs/RunChangeAnnouncer';
 import { RunNotifier } from './runs/RunNotifier';
@@ -80,6 +81,8 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         const { config, logger, database, auth, catalog, scheduler, auditor } = deps;
         const settings = readSelfServiceActionsConfig(config);
         invokers.addInvoker(new WebhookInvoker(settings.webhook));
+        // Its credentials come from Backstage's integrations.github.
+        invokers.addInvoker(GitHubWorkflowInvoker.fromConfig(config));
         const ajv = createAjv();
         // Invalid definitions throw here, naming the action and field, and start-up stops.
         const source = ConfigActionSource.fromConfig(config, {

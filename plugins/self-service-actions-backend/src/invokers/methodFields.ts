@@ -5,6 +5,11 @@ import { readOptionalDurationMs } from '../config';
 
 // Readers of the `method` fields that built-in invokers share; each throws naming the field.
 
+/** A host name with an optional port, as Backstage's `integrations` name hosts. */
+export const HOST_NAME = /^[A-Za-z0-9.-]+(:[0-9]+)?$/;
+/** A branch or tag name: no spaces, control characters or what git refuses in refs. */
+export const GIT_REF = /^[^\s\p{Cc}~^:?*[\\]+$/u;
+
 /** Start-up stops, naming the action and `method.<field>`. */
 export function fail(field: string, problem: string): never {
   throw new MethodConfigError(field, problem);
@@ -38,4 +43,38 @@ export function readMethodTimeoutMs(config: Config): number | undefined {
   } catch (error) {
     return fail('timeout', `is not a duration: ${(error as Error).message}`);
   }
+}
+
+/** Refuses keys a method does not know (a typo would otherwise be dropped without a word). */
+export function refuseUnknownKeys(raw: Record<string, unknown>, known: readonly string[]): void {
+  for (const key of Object.keys(raw)) {
+    if (!known.includes(key)) {
+      fail(key, `is not a setting of ${String(raw.type)} methods (they have ${known.join(', ')})`);
+    }
+  }
+}
+
+/**
+ * A string that is used as written: no placeholders (it names where a request goes or what
+ * code runs, which a run's inputs must not change), and it must match `pattern`.
+ */
+export function readFixedString(
+  raw: Record<string, unknown>,
+  field: string,
+  options: { pattern: RegExp; expected: string; fallback?: string },
+): string {
+  const value = typeof raw[field] === 'number' ? String(raw[field]) : raw[field] ?? options.fallback;
+  if (value === undefined || value === null || value === '') {
+    return fail(field, 'is required');
+  }
+  if (typeof value !== 'string') {
+    return fail(field, 'must be a string');
+  }
+  if (value.includes('{{')) {
+    return fail(field, 'cannot hold placeholders: it is used as written, whatever a run is given');
+  }
+  if (!options.pattern.test(value) || value === '.' || value === '..') {
+    return fail(field, `must be ${options.expected}, not ${JSON.stringify(value)}`);
+  }
+  return value;
 }
