@@ -1,5 +1,6 @@
 import { readConfiguredActions, sampleActionConfig } from '../testing/sampleAction';
 import { GitHubWorkflowMethod, MAX_WORKFLOW_INPUTS } from '../invokers/github/githubWorkflowMethod';
+import { GitLabPipelineMethod } from '../invokers/gitlab/gitlabPipelineMethod';
 
 const integrations = {
   github: [
@@ -7,6 +8,7 @@ const integrations = {
     { host: 'no-credentials.example.com', apiBaseUrl: 'https://no-credentials.example.com/api/v3' },
     { host: 'no-api.example.com', token: 'ghp_test' },
   ],
+  gitlab: [{ host: 'gitlab.example.com', apiBaseUrl: 'https://gitlab.example.com/api/v4', token: 'glpat-test' }],
 };
 
 const github = {
@@ -17,6 +19,7 @@ const github = {
   workflow: 'deploy.yml',
   ref: 'main',
 };
+const gitlab = { type: 'GitLabPipeline', host: 'gitlab.example.com', project: 'group/sub/payments', ref: 'main' };
 
 function read(method: object) {
   return readConfiguredActions({ actions: [{ ...sampleActionConfig, method }] }, integrations);
@@ -27,7 +30,7 @@ function manyInputs(count: number) {
   return Object.fromEntries(Array.from({ length: count }, (_, i) => [`input${i}`, `{{ inputs.x${i} }}`]));
 }
 
-describe('reading GitHubWorkflow methods', () => {
+describe('reading GitHubWorkflow and GitLabPipeline methods', () => {
   it('reads a GitHubWorkflow method with its integration and defaults', () => {
     const [action] = read({ ...github, inputs: { region: '{{ inputs.region }}', replicas: 3 } });
     expect(action.method as GitHubWorkflowMethod).toEqual({
@@ -50,6 +53,21 @@ describe('reading GitHubWorkflow methods', () => {
     expect(() => read({ ...github, inputs: manyInputs(24) })).toThrow(
       'field "method.inputs" has 24 entries; with report_token and report_url that makes 26, more than the 25 inputs a workflow_dispatch event may have',
     );
+  });
+
+  it('reads a GitLabPipeline method with its integration and defaults', () => {
+    const [action] = read({ ...gitlab, variables: { REGION: '{{ region }}' } });
+    expect(action.method as GitLabPipelineMethod).toEqual({
+      ...gitlab,
+      apiBaseUrl: 'https://gitlab.example.com/api/v4',
+      variables: {
+        templates: { REGION: '{{ region }}' },
+        reportTokenName: 'REPORT_TOKEN',
+        reportUrlName: 'REPORT_URL',
+      },
+      timeoutMs: 10_000,
+    });
+    expect(read({ ...gitlab, project: 42 })[0].method).toMatchObject({ project: '42' });
   });
 
   it.each([
@@ -87,9 +105,28 @@ describe('reading GitHubWorkflow methods', () => {
     [{ ...github, reportTokenInput: 'bad name' }, 'method.reportTokenInput', 'is not a valid name'],
     [{ ...github, url: 'https://x' }, 'method.url', 'is not a setting of GitHubWorkflow methods'],
     [{ ...github, timeout: 'soon' }, 'method.timeout', 'is not a duration'],
+    // GitLab
+    [{ ...gitlab, project: undefined }, 'method.project', 'is required'],
+    [{ ...gitlab, ref: '' }, 'method.ref', 'is required'],
+    [{ ...gitlab, host: undefined }, 'method.host', 'has no credentials: give the integrations.gitlab entry of gitlab.com a token'],
+    [{ ...gitlab, host: 'gitlab.nowhere.example.com' }, 'method.host', 'has no entry in integrations.gitlab'],
+    [{ ...gitlab, project: 'payments' }, 'method.project', "must be the project's numeric id or full path"],
+    [{ ...gitlab, project: 'group/../other' }, 'method.project', "must be the project's numeric id or full path"],
+    [{ ...gitlab, project: 'group/payments.git' }, 'method.project', 'must name the project, not its clone URL'],
+    [{ ...gitlab, project: '/group/payments' }, 'method.project', "must be the project's numeric id or full path"],
+    [{ ...gitlab, project: 'group/{{ inputs.name }}' }, 'method.project', 'cannot hold placeholders'],
+    [{ ...gitlab, ref: '{{ inputs.ref }}' }, 'method.ref', 'cannot hold placeholders'],
+    [{ ...gitlab, variables: { 'BAD-KEY': 'x' } }, 'method.variables.BAD-KEY', 'is not a valid name'],
+    [{ ...gitlab, variables: { REPORT_URL: 'x' } }, 'method.variables.REPORT_URL', 'is the name reportUrlVariable gives'],
+    [{ ...gitlab, reportTokenVariable: 'TOKEN', variables: { TOKEN: 'x' } }, 'method.variables.TOKEN', 'is the name reportTokenVariable gives'],
+    [{ ...gitlab, inputs: {} }, 'method.inputs', 'is not a setting of GitLabPipeline methods'],
   ])('refuses %j naming field %s', (method, field, problem) => {
     expect(() => read(method)).toThrow(
       `Invalid self-service action "restart-service": selfServiceActions.actions field "${field}" ${problem}`,
     );
+  });
+
+  it('tells GitLab variables apart by case, as GitLab does', () => {
+    expect(read({ ...gitlab, variables: { region: 'a', REGION: 'b' } })).toHaveLength(1);
   });
 });

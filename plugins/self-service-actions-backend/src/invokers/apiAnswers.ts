@@ -37,3 +37,16 @@ export function refusalReason(service: string, status: number, body: string): st
   const message = firstBytes(messageOf(body).trim(), REASON_BYTES);
   return `${service} answered ${status}${message ? `: ${message}` : ''}`;
 }
+
+/** A link an API answered with, kept only when it is an http(s) URL of sane length. */
+export function webLink(title: string, url: unknown): { title: string; url: string }[] {
+  if (typeof url !== 'string' || url.length > 2048) {
+    return [];
+  }
+  try {
+    const { protocol } = new URL(url);
+    return protocol === 'https:' || protocol === 'http:' ? [{ title, url }] : [];
+  } catch {
+    return [];
+  }
+}

@@ -7,6 +7,7 @@ import { RunRecord } from '../database/RunStore';
 import { InvokerRegistry } from '../invokers/InvokerRegistry';
 import { WebhookInvoker } from '../invokers/webhook/WebhookInvoker';
 import { GitHubWorkflowInvoker } from '../invokers/github/GitHubWorkflowInvoker';
+import { GitLabPipelineInvoker } from '../invokers/gitlab/GitLabPipelineInvoker';
 
 /** The sample action of the unit tests, as written in app-config. */
 export const sampleActionConfig = {
@@ -38,7 +39,7 @@ export function anyoneMayRun(id: string, fields: { userInputs?: object; method: 
 
 /**
  * Reads `selfServiceActions` (the actions and the settings they depend on) as the plugin does
- * at start-up, with Backstage's `integrations` (GitHub credentials) when given;
+ * at start-up, with Backstage's `integrations` (GitHub and GitLab credentials) when given;
  * throws as start-up would.
  */
 export function readConfiguredActions(
@@ -50,6 +51,7 @@ export function readConfiguredActions(
   const invokers = new InvokerRegistry();
   invokers.addInvoker(new WebhookInvoker(settings.webhook));
   invokers.addInvoker(GitHubWorkflowInvoker.fromConfig(config));
+  invokers.addInvoker(GitLabPipelineInvoker.fromConfig(config));
   return readActions(config, {
     ajv: createAjv(),
     invokers,
