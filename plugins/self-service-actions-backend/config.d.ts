@@ -97,34 +97,76 @@ export interface Config {
         /** How long a run may wait; then it is rejected. Default: reportToken.maxPendingApproval. */
         expiresAfter?: HumanDuration | string;
       };
-      method: {
-        type: 'Webhook';
-        httpMethod?: 'POST';
-        url: string;
-        queryParameters?: { [name: string]: string };
-        /**
-         * Header values often hold credentials.
-         * @deepVisibility secret
-         */
-        headers?: { [name: string]: string };
-        /** Template of the body; default: the standard envelope. */
-        payload?: object;
-        /** Root key for the report token when no template places it. Default: reportToken. */
-        reportTokenKey?: string;
-        /**
-         * report: the receiver reports through /report with the run's token (default).
-         * response: the answer is the result (Flashduty-style buttons): 2xx completes the run,
-         * anything else or no answer within the timeout fails it; no token is minted.
-         */
-        completion?: 'report' | 'response';
-        /** Overrides webhook.timeout for this action. */
-        timeout?: HumanDuration | string;
-        /**
-         * Signing secret(s) of this action; replaces webhook.signingSecret for it.
-         * @visibility secret
-         */
-        signingSecret?: string | string[];
-      };
+      /**
+       * How the action is invoked: a webhook, a GitHub workflow or a GitLab pipeline (backend
+       * modules add more types).
+       */
+      method:
+        | {
+            type: 'Webhook';
+            httpMethod?: 'POST';
+            url: string;
+            queryParameters?: { [name: string]: string };
+            /**
+             * Header values often hold credentials.
+             * @deepVisibility secret
+             */
+            headers?: { [name: string]: string };
+            /** Template of the body; default: the standard envelope. */
+            payload?: object;
+            /** Root key for the report token when no template places it. Default: reportToken. */
+            reportTokenKey?: string;
+            /**
+             * report: the receiver reports through /report with the run's token (default).
+             * response: the answer is the result (Flashduty-style buttons): 2xx completes the run,
+             * anything else or no answer within the timeout fails it; no token is minted.
+             */
+            completion?: 'report' | 'response';
+            /** Overrides webhook.timeout for this action. */
+            timeout?: HumanDuration | string;
+            /**
+             * Signing secret(s) of this action; replaces webhook.signingSecret for it.
+             * @visibility secret
+             */
+            signingSecret?: string | string[];
+          }
+        | {
+            type: 'GitHubWorkflow';
+            /** GitHub host; its credentials come from integrations.github. Default: github.com. */
+            host?: string;
+            /** The repository's owner (user or organisation). */
+            owner: string;
+            repo: string;
+            /** The workflow's file name (deploy.yml) or numeric id. */
+            workflow: string | number;
+            /** The branch or tag whose workflow file runs. */
+            ref: string;
+            /** Workflow inputs (templates); every value is sent as a string. */
+            inputs?: { [name: string]: string };
+            /** Name of the input that carries the report token. Default: report_token. */
+            reportTokenInput?: string;
+            /** Name of the input that carries the report URL. Default: report_url. */
+            reportUrlInput?: string;
+            /** How long GitHub's answer is awaited. Default: 10 seconds. */
+            timeout?: HumanDuration | string;
+          }
+        | {
+            type: 'GitLabPipeline';
+            /** GitLab host; its token comes from integrations.gitlab. Default: gitlab.com. */
+            host?: string;
+            /** The project's numeric id or full path (group/sub/project). */
+            project: string | number;
+            /** The branch or tag the pipeline runs for. */
+            ref: string;
+            /** Pipeline variables (templates), sent as env_var variables. */
+            variables?: { [key: string]: string };
+            /** Name of the variable that carries the report token. Default: REPORT_TOKEN. */
+            reportTokenVariable?: string;
+            /** Name of the variable that carries the report URL. Default: REPORT_URL. */
+            reportUrlVariable?: string;
+            /** How long GitLab's answer is awaited. Default: 10 seconds. */
+            timeout?: HumanDuration | string;
+          };
     }>;
   };
 }

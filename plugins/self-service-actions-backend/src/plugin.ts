@@ -32,6 +32,8 @@ import { DatabaseRunStore } from './database/DatabaseRunStore';
 import { Dispatcher } from './dispatch/Dispatcher';
 import { InvokerRegistry } from './invokers/InvokerRegistry';
 import { WebhookInvoker } from './invokers/webhook/WebhookInvoker';
+import { GitHubWorkflowInvoker } from './invokers/github/GitHubWorkflowInvoker';
+import { GitLabPipelineInvoker } from './invokers/gitlab/GitLabPipelineInvoker';
 import { ReportParser } from './runs/parseReport';
 import { RunChangeAnnouncer } from './runs/RunChangeAnnouncer';
 import { RunNotifier } from './runs/RunNotifier';
@@ -83,6 +85,9 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         const { config, logger, database, auth, catalog, scheduler, auditor } = deps;
         const settings = readSelfServiceActionsConfig(config);
         invokers.addInvoker(new WebhookInvoker(settings.webhook));
+        // Their credentials come from Backstage's integrations.github and integrations.gitlab.
+        invokers.addInvoker(GitHubWorkflowInvoker.fromConfig(config));
+        invokers.addInvoker(GitLabPipelineInvoker.fromConfig(config));
         const ajv = createAjv();
         // Invalid definitions throw here, naming the action and field, and start-up stops.
         const source = ConfigActionSource.fromConfig(config, {

@@ -136,7 +136,7 @@ describe('an invoker added by a backend module', () => {
         knex: await databases.init('SQLITE_3'),
         selfServiceActions: { actions: [action('unknown', { type: 'Queue', queue: 'x' })] },
       }),
-    ).rejects.toThrow('field "method.type" must be Webhook, not "Queue"');
+    ).rejects.toThrow('field "method.type" must be Webhook or GitHubWorkflow or GitLabPipeline, not "Queue"');
     await expect(
       startPluginBackend({
         knex: await databases.init('SQLITE_3'),

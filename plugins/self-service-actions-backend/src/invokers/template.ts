@@ -51,8 +51,12 @@ export function templateContextOf(context: InvocationContext): TemplateContext {
   };
 }
 
-/** Where a rendered string goes, which decides how values are escaped. */
-export type TemplateTarget = 'body' | 'url' | 'header';
+/**
+ * Where a rendered string goes, which decides how values are escaped. `text`: every value is
+ * stringified, even a whole placeholder's (GitHub workflow inputs and GitLab variables are
+ * strings).
+ */
+export type TemplateTarget = 'body' | 'url' | 'header' | 'text';
 
 const NOTHING = Symbol('nothing');
 

@@ -6,6 +6,8 @@ import { readSelfServiceActionsConfig } from '../config';
 import { RunRecord } from '../database/RunStore';
 import { InvokerRegistry } from '../invokers/InvokerRegistry';
 import { WebhookInvoker } from '../invokers/webhook/WebhookInvoker';
+import { GitHubWorkflowInvoker } from '../invokers/github/GitHubWorkflowInvoker';
+import { GitLabPipelineInvoker } from '../invokers/gitlab/GitLabPipelineInvoker';
 
 /** The sample action of the unit tests, as written in app-config. */
 export const sampleActionConfig = {
@@ -37,13 +39,19 @@ export function anyoneMayRun(id: string, fields: { userInputs?: object; method: 
 
 /**
  * Reads `selfServiceActions` (the actions and the settings they depend on) as the plugin does
- * at start-up; throws as start-up would.
+ * at start-up, with Backstage's `integrations` (GitHub and GitLab credentials) when given;
+ * throws as start-up would.
  */
-export function readConfiguredActions(selfServiceActions: object): ActionDefinition[] {
-  const config = new ConfigReader({ selfServiceActions } as any);
+export function readConfiguredActions(
+  selfServiceActions: object,
+  integrations?: object,
+): ActionDefinition[] {
+  const config = new ConfigReader({ selfServiceActions, ...(integrations ? { integrations } : {}) } as any);
   const settings = readSelfServiceActionsConfig(config);
   const invokers = new InvokerRegistry();
   invokers.addInvoker(new WebhookInvoker(settings.webhook));
+  invokers.addInvoker(GitHubWorkflowInvoker.fromConfig(config));
+  invokers.addInvoker(GitLabPipelineInvoker.fromConfig(config));
   return readActions(config, {
     ajv: createAjv(),
     invokers,

@@ -15,6 +15,8 @@ import { entities, getUserInfo } from './fixtures';
 export async function startPluginBackend(options: {
   knex: Knex;
   selfServiceActions: JsonObject;
+  /** Backstage's `integrations` (GitHub and GitLab credentials), when a test needs them. */
+  integrations?: JsonObject;
   permissions?: ServiceFactory;
   auditor?: ReturnType<typeof mockServices.auditor.mock>;
   /** Services or modules to add (or override with). */
@@ -22,7 +24,12 @@ export async function startPluginBackend(options: {
 }) {
   const scheduler = mockServices.scheduler.mock();
   const features: BackendFeature[] = [
-    mockServices.rootConfig.factory({ data: { selfServiceActions: options.selfServiceActions } }),
+    mockServices.rootConfig.factory({
+      data: {
+        selfServiceActions: options.selfServiceActions,
+        ...(options.integrations ? { integrations: options.integrations } : {}),
+      },
+    }),
     mockServices.database.factory({ knex: options.knex }),
     mockServices.httpAuth.factory({ defaultCredentials: mockCredentials.none() }),
     mockServices.userInfo.mock({ getUserInfo }).factory,

@@ -6,20 +6,13 @@ import {
 } from '@self-service-actions/plugin-self-service-actions-node';
 import { WebhookSettings } from '../../config';
 import { buildWebhookRequest, WebhookRequest } from './buildRequest';
-import { sendWebhook } from './sendWebhook';
+import { formatSeconds } from '../deadline';
+import { firstBytes, sendPost } from '../sendPost';
 import { signWebhook } from './sign';
 import { readWebhookMethod, WebhookMethod } from './webhookMethod';
 
 /** How much of a refusing receiver's answer is kept on the run. */
 const FAILURE_BODY_BYTES = 1024;
-
-function firstBytes(text: string, bytes: number): string {
-  return Buffer.from(text, 'utf8').subarray(0, bytes).toString('utf8');
-}
-
-function formatSeconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(3))} s`;
-}
 
 /**
  * `method.type: Webhook`: a signed JSON POST whose immediate answer may already be a status
@@ -61,7 +54,7 @@ export class WebhookInvoker implements Invoker<WebhookMethod> {
     const built =
       this.built.get(context) ?? buildWebhookRequest(context, this.settings.allowedHosts);
     const request = signWebhook(built, run.id, method.signingSecrets);
-    const outcome = await sendWebhook(request, {
+    const outcome = await sendPost(request, {
       timeoutMs: method.timeoutMs,
       maxResponseBytes: this.settings.maxResponseBytes,
     });

@@ -8,16 +8,11 @@ import {
   renderTemplate,
   templateContextOf,
 } from '../template';
+import { PostRequest, USER_AGENT } from '../sendPost';
 import { isHostAllowed, WebhookMethod } from './webhookMethod';
 
 /** A webhook request, ready to send. */
-export interface WebhookRequest {
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-const USER_AGENT = 'backstage-self-service-actions/0.1';
+export type WebhookRequest = PostRequest;
 
 /**
  * Builds the webhook request of a run from the action's method and the run's context.

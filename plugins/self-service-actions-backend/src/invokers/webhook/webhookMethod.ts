@@ -1,7 +1,8 @@
 import { Config } from '@backstage/config';
-import { isJsonObject, JsonObject, JsonValue } from '@self-service-actions/plugin-self-service-actions-common';
-import { InvokerMethod, MethodConfigError } from '@self-service-actions/plugin-self-service-actions-node';
-import { readOptionalDurationMs, WebhookSettings } from '../../config';
+import { isJsonObject, JsonObject } from '@self-service-actions/plugin-self-service-actions-common';
+import { InvokerMethod } from '@self-service-actions/plugin-self-service-actions-node';
+import { WebhookSettings } from '../../config';
+import { fail, readMethodTimeoutMs, readStringMap } from '../methodFields';
 import { placeholderPaths, placesReportToken } from '../template';
 import { readSigningSecrets } from './signingSecrets';
 
@@ -36,27 +37,6 @@ export function isHostAllowed(host: string, patterns: string[] | undefined): boo
     const p = pattern.toLocaleLowerCase('en-US');
     return p.startsWith('*.') ? name.endsWith(p.slice(1)) : name === p;
   });
-}
-
-function fail(field: string, problem: string): never {
-  throw new MethodConfigError(field, problem);
-}
-
-function readStringMap(field: string, value: JsonValue | undefined): Record<string, string> {
-  if (value === undefined || value === null) {
-    return {};
-  }
-  if (!isJsonObject(value)) {
-    return fail(field, 'must be a map of names to values');
-  }
-  const result: Record<string, string> = {};
-  for (const [key, item] of Object.entries(value)) {
-    if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean') {
-      return fail(`${field}.${key}`, 'must be a string');
-    }
-    result[key] = String(item);
-  }
-  return result;
 }
 
 /** Reads and checks a Webhook action's `method` block; throws naming the field. */
@@ -117,12 +97,7 @@ export function readWebhookMethod(config: Config, settings: WebhookSettings): We
   const signingSecrets = readSigningSecrets(raw.signingSecret, problem =>
     fail('signingSecret', problem),
   );
-  let timeoutMs: number | undefined;
-  try {
-    timeoutMs = readOptionalDurationMs(config, 'timeout');
-  } catch (error) {
-    return fail('timeout', `is not a duration: ${(error as Error).message}`);
-  }
+  const timeoutMs = readMethodTimeoutMs(config);
   return {
     type: 'Webhook',
     url,

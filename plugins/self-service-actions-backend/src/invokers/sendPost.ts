@@ -1,31 +1,41 @@
 import http from 'node:http';
 import https from 'node:https';
-import { WebhookRequest } from './buildRequest';
 
-/** What happened when a webhook was sent. */
-export type WebhookOutcome =
+/** A JSON POST to an external system (a webhook, the GitHub or GitLab API), ready to send. */
+export interface PostRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** What every invoker's requests say they come from (GitHub refuses requests without one). */
+export const USER_AGENT = 'backstage-self-service-actions/0.1';
+
+/** What happened when a request was sent. */
+export type PostOutcome =
   | { kind: 'response'; status: number; body: string }
   | { kind: 'error'; message: string }
   | { kind: 'timeout' };
 
 /**
- * Sends a webhook and waits for its immediate answer up to `timeoutMs`, reading at most
- * `maxResponseBytes` of the body. Redirects are never followed.
+ * Sends a POST and waits for its immediate answer up to `timeoutMs`, reading at most
+ * `maxResponseBytes` of the body. Redirects are never followed: a request that carries
+ * credentials or a report token never goes anywhere the config did not name.
  *
  * node:http rather than fetch: every run sends one, and fetch's web streams and request
  * cloning cost several times more CPU per request. Node's global agent keeps connections alive.
  */
-export function sendWebhook(
-  request: WebhookRequest,
+export function sendPost(
+  request: PostRequest,
   options: { timeoutMs: number; maxResponseBytes: number },
-): Promise<WebhookOutcome> {
+): Promise<PostOutcome> {
   const { timeoutMs, maxResponseBytes } = options;
   return new Promise(resolve => {
     // finish() can run before the timer exists (a header Node refuses), so it is set below.
     // eslint-disable-next-line prefer-const
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
-    const finish = (outcome: WebhookOutcome) => {
+    const finish = (outcome: PostOutcome) => {
       if (!settled) {
         settled = true;
         clearTimeout(timer);
@@ -80,4 +90,9 @@ export function sendWebhook(
     );
     outgoing.end(body);
   });
+}
+
+/** The first `bytes` of a text in UTF-8 (what a run keeps of a refusing peer's answer). */
+export function firstBytes(text: string, bytes: number): string {
+  return Buffer.from(text, 'utf8').subarray(0, bytes).toString('utf8');
 }
