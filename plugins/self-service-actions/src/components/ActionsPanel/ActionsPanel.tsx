@@ -15,7 +15,7 @@ import { RunsTable } from '../RunsTable/RunsTable';
 export interface ActionsPanelProps {
   /** The entity the actions run against; without it, global actions are offered. */
   entity?: Entity;
-  /** Show the runs table beside the actions. */
+  /** Show the runs table under the actions. */
   showRuns: boolean;
   /** Wrap the actions in a card of this title (the runs get a card of their own). */
   title?: string;
@@ -46,7 +46,8 @@ export function ActionsPanel(props: ActionsPanelProps) {
   return (
     <>
       <Grid container spacing={3}>
-        <Grid item xs={12} md={showRuns ? 5 : 12}>
+        {/* The runs below the actions, full width: beside them the table's columns wrapped. */}
+        <Grid item xs={12}>
           <InfoCard title={title} noPadding>
             <ActionList
               actions={actions.value}
@@ -58,7 +59,7 @@ export function ActionsPanel(props: ActionsPanelProps) {
           </InfoCard>
         </Grid>
         {showRuns && (
-          <Grid item xs={12} md={7}>
+          <Grid item xs={12}>
             <InfoCard title="Runs">
               <RunsTable entityRef={entityRef} refreshKey={refreshKey} onOpenRun={setOpenRunId} />
             </InfoCard>

@@ -8,7 +8,8 @@ import {
 } from '@backstage/core-components';
 import { RunApproval, RunStatus } from '@self-service-actions/plugin-self-service-actions-common';
 
-const labels: Record<RunStatus, string> = {
+/** How each status reads in the UI (filters, chips). */
+export const RUN_STATUS_LABELS: Record<RunStatus, string> = {
   inprogress: 'In progress',
   'pending-approval': 'Pending approval',
   complete: 'Complete',
@@ -42,7 +43,7 @@ export function RunStatusChip(props: { status: RunStatus; approval?: RunApproval
       title={waiting ? `Approvers: ${approval.approvers.join(', ')}` : undefined}
     >
       <Indicator>
-        {labels[status] ?? status}
+        {RUN_STATUS_LABELS[status] ?? status}
         {waiting ? ` (${approved} of ${approval.required})` : ''}
       </Indicator>
     </span>

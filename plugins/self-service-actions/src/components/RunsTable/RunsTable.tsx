@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useApi } from '@backstage/core-plugin-api';
-import { EmptyState, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import { EmptyState, Link, Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { RUN_STATUSES, RunStatus } from '@self-service-actions/plugin-self-service-actions-common';
 import Box from '@material-ui/core/Box';
@@ -18,9 +18,14 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import useAsync from 'react-use/esm/useAsync';
 import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
-import { RunStatusChip } from '../RunStatusChip/RunStatusChip';
+import { RUN_STATUS_LABELS, RunStatusChip } from '../RunStatusChip/RunStatusChip';
 import { useRunChangeSignals } from '../../hooks/useRunChangeSignals';
 import { formatDuration } from '../../utils/formatDuration';
+import { formatRelativeTime } from '../../utils/formatRelativeTime';
+import { useRunPageLink } from '../../hooks/useRunPageLink';
+import MuiLink from '@material-ui/core/Link';
+import Typography from '@material-ui/core/Typography';
+import Alert from '@material-ui/lab/Alert';
 
 /** A table refreshed on signals reads its page again at most this often. */
 export const LIST_REFRESH_MIN_MS = 2000;
@@ -55,6 +60,35 @@ function FilterSelect(props: {
   );
 }
 
+/**
+ * The action name of a row: a link to the run's page (to open in a new tab or copy) that, on a
+ * plain click, opens the run in place; without the Self-service page, a link-styled button.
+ */
+function RunLink(props: { href?: string; label: string; onOpen(): void; children: string }) {
+  const { href, label, onOpen, children } = props;
+  if (!href) {
+    return (
+      <MuiLink component="button" variant="body2" onClick={onOpen} aria-label={label}>
+        {children}
+      </MuiLink>
+    );
+  }
+  return (
+    <Link
+      to={href}
+      aria-label={label}
+      onClick={event => {
+        if (!event.metaKey && !event.ctrlKey && !event.shiftKey && event.button === 0) {
+          event.preventDefault();
+          onOpen();
+        }
+      }}
+    >
+      {children}
+    </Link>
+  );
+}
+
 /** Props of {@link RunsTable}. */
 export interface RunsTableProps {
   /** Only the runs of this entity. */
@@ -80,6 +114,8 @@ export function RunsTable(props: RunsTableProps) {
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
   const cursor = cursors[cursors.length - 1];
   const [changes, setChanges] = useState(0);
+  // a run started since the page was read, while an older page is shown
+  const [newerRuns, setNewerRuns] = useState(false);
 
   const actions = useAsync(() => api.listActions(entityRef ? { entityRef } : {}), [api, entityRef]);
   const page = useAsync(
@@ -94,14 +130,35 @@ export function RunsTable(props: RunsTableProps) {
       }),
     [api, entityRef, actionId, status, mine, cursor, refreshKey, pageSize, changes],
   );
-  const resetPaging = () => setCursors([undefined]);
+  const resetPaging = () => {
+    setCursors([undefined]);
+    setNewerRuns(false);
+  };
+  const filtered = Boolean(actionId || status || mine);
+  const clearFilters = () => {
+    setActionId('');
+    setStatus('');
+    setMine(false);
+    resetPaging();
+  };
+  const runPageLink = useRunPageLink();
+  const firstShown = (cursors.length - 1) * pageSize + 1;
 
   const shownRunIds = useRef(new Set<string>());
   shownRunIds.current = new Set(page.value?.items.map(run => run.id));
+  const onFirstPage = useRef(true);
+  onFirstPage.current = cursors.length <= 1;
   const lastReload = useRef(0);
   const plannedReload = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useRunChangeSignals(changed => {
-    if (plannedReload.current || !changed.some(change => shownRunIds.current.has(change.runId))) {
+    // A run this page does not show is new (or on another page): the newest page shows it
+    // at once; an older page says so rather than moving under the user's eyes.
+    const unknown = changed.some(change => !shownRunIds.current.has(change.runId));
+    if (unknown && !onFirstPage.current) {
+      setNewerRuns(true);
+    }
+    const shownChanged = changed.some(change => shownRunIds.current.has(change.runId));
+    if (plannedReload.current || !(shownChanged || (unknown && onFirstPage.current))) {
       return;
     }
     const wait = Math.max(0, lastReload.current + LIST_REFRESH_MIN_MS - Date.now());
@@ -132,7 +189,7 @@ export function RunsTable(props: RunsTableProps) {
           label="Status"
           value={status}
           anyLabel="Any status"
-          options={RUN_STATUSES.map(s => ({ value: s, label: s }))}
+          options={RUN_STATUSES.map(s => ({ value: s, label: RUN_STATUS_LABELS[s] }))}
           onChange={value => {
             setStatus(value);
             resetPaging();
@@ -150,11 +207,40 @@ export function RunsTable(props: RunsTableProps) {
           }
           label="Only my runs"
         />
+        {page.value && page.value.items.length > 0 && (
+          <Typography variant="body2" color="textSecondary" style={{ marginLeft: 'auto' }} data-testid="runs-count">
+            {`Runs ${firstShown}–${firstShown + page.value.items.length - 1}${page.value.nextCursor ? ', more older' : ''}, newest first`}
+          </Typography>
+        )}
       </Box>
+      {newerRuns && (
+        <Alert
+          severity="info"
+          action={
+            <Button color="inherit" size="small" onClick={resetPaging}>
+              Show newest
+            </Button>
+          }
+        >
+          New runs have started since this page was loaded.
+        </Alert>
+      )}
       {page.loading && <Progress />}
       {page.error && <ResponseErrorPanel error={page.error} />}
-      {page.value && page.value.items.length === 0 && (
+      {page.value && page.value.items.length === 0 && !filtered && (
         <EmptyState missing="data" title="No runs yet" description="Runs you may see appear here." />
+      )}
+      {page.value && page.value.items.length === 0 && filtered && (
+        <EmptyState
+          missing="data"
+          title="No runs match these filters"
+          description="Other runs may match other filters."
+          action={
+            <Button variant="outlined" onClick={clearFilters}>
+              Clear filters
+            </Button>
+          }
+        />
       )}
       {page.value && page.value.items.length > 0 && (
         <Table size="small" aria-label="Runs">
@@ -172,28 +258,41 @@ export function RunsTable(props: RunsTableProps) {
             {page.value.items.map(run => (
               <TableRow key={run.id} hover data-testid="run-row">
                 <TableCell>
-                  <Button size="small" onClick={() => onOpenRun(run.id)} aria-label={`Open run of ${run.actionName}`}>
+                  <RunLink
+                    href={runPageLink(run.id)}
+                    label={`Open run of ${run.actionName}`}
+                    onOpen={() => onOpenRun(run.id)}
+                  >
                     {run.actionName}
-                  </Button>
+                  </RunLink>
                 </TableCell>
                 {!entityRef && (
                   <TableCell>{run.entityRef ? <EntityRefLink entityRef={run.entityRef} /> : '—'}</TableCell>
                 )}
-                <TableCell>
+                <TableCell style={{ whiteSpace: 'nowrap' }}>
                   <RunStatusChip status={run.status} approval={run.approval} />
                 </TableCell>
                 <TableCell>
                   <EntityRefLink entityRef={run.initiatedBy} />
                 </TableCell>
-                <TableCell>{new Date(run.createdAt).toLocaleString()}</TableCell>
-                <TableCell>{formatDuration(run.startedAt ?? run.createdAt, run.completedAt)}</TableCell>
+                <TableCell style={{ whiteSpace: 'nowrap' }}>
+                  <time dateTime={run.createdAt} title={new Date(run.createdAt).toLocaleString()}>
+                    {formatRelativeTime(run.createdAt)}
+                  </time>
+                </TableCell>
+                <TableCell style={{ whiteSpace: 'nowrap' }}>
+                  {formatDuration(run.startedAt ?? run.createdAt, run.completedAt)}
+                </TableCell>
               </TableRow>
             ))}
           </TableBody>
         </Table>
       )}
       <Box display="flex" justifyContent="flex-end" style={{ gap: 8 }} mt={1}>
-        <Button size="small" disabled={cursors.length <= 1} onClick={() => setCursors(c => c.slice(0, -1))}>
+        <Button size="small" disabled={cursors.length <= 1} onClick={() => {
+            if (cursors.length === 2) setNewerRuns(false);
+            setCursors(c => c.slice(0, -1));
+          }}>
           Newer
         </Button>
         <Button
