@@ -1,5 +1,5 @@
 import { Entity } from '@backstage/catalog-model';
-import { EmptyState, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import { EmptyState, Progress } from '@backstage/core-components';
 import { ActionListItem, PublicActionDefinition } from '@self-service-actions/plugin-self-service-actions-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -11,12 +11,15 @@ import ListItemSecondaryAction from '@material-ui/core/ListItemSecondaryAction';
 import ListItemText from '@material-ui/core/ListItemText';
 import Tooltip from '@material-ui/core/Tooltip';
 import { ActionIcon } from '../ActionIcon/ActionIcon';
+import { ApiErrorPanel } from '../ApiErrorPanel/ApiErrorPanel';
 
 /** Props of {@link ActionList}. */
 export interface ActionListProps {
   actions?: ActionListItem[];
   loading: boolean;
   error?: Error;
+  /** Loads the actions again after an error. */
+  onRetry?: () => void;
   /** Where the list is shown, for the empty state. */
   entity?: Entity;
   onRun(action: PublicActionDefinition): void;
@@ -24,12 +27,12 @@ export interface ActionListProps {
 
 /** Actions with icon, type, description and Draft badge; Run is disabled with the reason when not allowed. */
 export function ActionList(props: ActionListProps) {
-  const { actions, loading, error, entity, onRun } = props;
+  const { actions, loading, error, onRetry, entity, onRun } = props;
   if (loading) {
     return <Progress />;
   }
   if (error) {
-    return <ResponseErrorPanel error={error} />;
+    return <ApiErrorPanel title="Actions could not be loaded" error={error} onRetry={onRetry} />;
   }
   if (!actions?.length) {
     return (

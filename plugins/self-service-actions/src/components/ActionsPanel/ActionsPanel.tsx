@@ -4,7 +4,7 @@ import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InfoCard } from '@backstage/core-components';
 import { PublicActionDefinition, Run } from '@self-service-actions/plugin-self-service-actions-common';
 import Grid from '@material-ui/core/Grid';
-import useAsync from 'react-use/esm/useAsync';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
 import { ActionList } from '../ActionList/ActionList';
 import { RunDialog } from '../RunDialog/RunDialog';
@@ -29,7 +29,7 @@ export function ActionsPanel(props: ActionsPanelProps) {
   const { entity, showRuns, title = 'Self-service actions' } = props;
   const api = useApi(selfServiceActionsApiRef);
   const entityRef = entity ? stringifyEntityRef(entity) : undefined;
-  const actions = useAsync(async () => {
+  const actions = useAsyncRetry(async () => {
     const all = await api.listActions(entityRef ? { entityRef } : {});
     return entityRef ? all : all.filter(action => !action.appliesTo);
   }, [api, entityRef]);
@@ -53,6 +53,7 @@ export function ActionsPanel(props: ActionsPanelProps) {
               actions={actions.value}
               loading={actions.loading}
               error={actions.error}
+              onRetry={actions.retry}
               entity={entity}
               onRun={setRunningAction}
             />

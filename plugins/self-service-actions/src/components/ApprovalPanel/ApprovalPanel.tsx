@@ -1,6 +1,5 @@
 import { useState } from 'react';
 import { useApi } from '@backstage/core-plugin-api';
-import { ResponseError } from '@backstage/errors';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { Run, RunApproval } from '@self-service-actions/plugin-self-service-actions-common';
 import Box from '@material-ui/core/Box';
@@ -12,6 +11,7 @@ import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
+import { errorMessage } from '../../utils/errorMessage';
 
 /** "Waiting for 1 more approval from group:default/sre or user:default/olivia". */
 export function waitingFor(approval: RunApproval): string {
@@ -56,7 +56,7 @@ export function ApprovalPanel(props: ApprovalPanelProps) {
       );
       setComment('');
     } catch (e) {
-      setError(e instanceof ResponseError ? e.body.error.message : (e as Error).message);
+      setError(errorMessage(e));
     } finally {
       setBusy(false);
     }

@@ -1,4 +1,4 @@
-import { InfoCard, Link, ResponseErrorPanel } from '@backstage/core-components';
+import { InfoCard, Link } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import Table from '@material-ui/core/Table';
@@ -6,7 +6,8 @@ import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
-import useAsync from 'react-use/esm/useAsync';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { ApiErrorPanel } from '../ApiErrorPanel/ApiErrorPanel';
 import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
 import { useRunPageLink } from '../../hooks/useRunPageLink';
 import { waitingFor } from '../ApprovalPanel/ApprovalPanel';
@@ -18,12 +19,12 @@ import { waitingFor } from '../ApprovalPanel/ApprovalPanel';
 export function AwaitingApprovals() {
   const api = useApi(selfServiceActionsApiRef);
   const runLink = useRunPageLink();
-  const { value, error } = useAsync(
+  const { value, error, retry } = useAsyncRetry(
     () => api.listRuns({ awaitingMyDecision: true, limit: 50 }),
     [api],
   );
   if (error) {
-    return <ResponseErrorPanel error={error} title="Runs awaiting your approval could not be loaded" />;
+    return <ApiErrorPanel title="Runs awaiting your approval could not be loaded" error={error} onRetry={retry} />;
   }
   if (!value?.items.length) {
     return null;

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useApi } from '@backstage/core-plugin-api';
-import { EmptyState, Link, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import { EmptyState, Link, Progress } from '@backstage/core-components';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { RUN_STATUSES, RunStatus } from '@self-service-actions/plugin-self-service-actions-common';
 import Box from '@material-ui/core/Box';
@@ -17,6 +17,8 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import useAsync from 'react-use/esm/useAsync';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { ApiErrorPanel } from '../ApiErrorPanel/ApiErrorPanel';
 import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
 import { RUN_STATUS_LABELS, RunStatusChip } from '../RunStatusChip/RunStatusChip';
 import { useRunChangeSignals } from '../../hooks/useRunChangeSignals';
@@ -118,7 +120,7 @@ export function RunsTable(props: RunsTableProps) {
   const [newerRuns, setNewerRuns] = useState(false);
 
   const actions = useAsync(() => api.listActions(entityRef ? { entityRef } : {}), [api, entityRef]);
-  const page = useAsync(
+  const page = useAsyncRetry(
     () =>
       api.listRuns({
         entityRef,
@@ -226,7 +228,7 @@ export function RunsTable(props: RunsTableProps) {
         </Alert>
       )}
       {page.loading && <Progress />}
-      {page.error && <ResponseErrorPanel error={page.error} />}
+      {page.error && <ApiErrorPanel title="Runs could not be loaded" error={page.error} onRetry={page.retry} />}
       {page.value && page.value.items.length === 0 && !filtered && (
         <EmptyState missing="data" title="No runs yet" description="Runs you may see appear here." />
       )}
