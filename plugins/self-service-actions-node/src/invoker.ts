@@ -66,7 +66,15 @@ export interface InvocationContext<TMethod extends InvokerMethod = InvokerMethod
 export type InvocationOutcome =
   | { kind: 'accepted'; answer?: string; links?: InvocationLink[] }
   | { kind: 'completed'; message?: string }
-  | { kind: 'failed'; reason: string }
+  | {
+      kind: 'failed';
+      reason: string;
+      /**
+       * What only those who may see where the method sends may read, after the reason: a
+       * transport error's text, which names addresses and ports.
+       */
+      detail?: string;
+    }
   | { kind: 'timed-out' };
 
 /**

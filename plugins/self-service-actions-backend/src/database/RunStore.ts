@@ -52,6 +52,8 @@ export interface RunRecord {
   status: RunStatus;
   message: string | null;
   error: string | null;
+  /** Shown after `error` only to those who may see where the action sends (a transport error's text). */
+  errorDetail: string | null;
   inputs: JsonObject;
   links: RunLink[];
   rerunOf: string | null;
@@ -81,6 +83,7 @@ export type RunChanges = Partial<
     | 'status'
     | 'message'
     | 'error'
+    | 'errorDetail'
     | 'links'
     | 'startedAt'
     | 'completedAt'

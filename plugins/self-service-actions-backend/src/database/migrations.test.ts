@@ -22,6 +22,7 @@ const DISPATCH_LEASE = '20261122010000_dispatch_lease.js';
 const RUN_REVISION = '20261123000000_run_revision.js';
 const RUN_APPROVAL = '20261204000000_run_approval.js';
 const RUN_INITIATED_VIA = '20261205000000_run_initiated_via.js';
+const RUN_ERROR_DETAIL = '20261205010000_run_error_detail.js';
 
 const INIT_RUN_COLUMNS = [
   'id',
@@ -83,6 +84,11 @@ const schemaAfter: Schema[] = [
   },
   {
     runs: [...INIT_RUN_COLUMNS, ...LEASE_COLUMNS, 'revision', 'approval', 'initiated_via'],
+    run_steps: STEP_COLUMNS,
+    run_tokens: TOKEN_COLUMNS,
+  },
+  {
+    runs: [...INIT_RUN_COLUMNS, ...LEASE_COLUMNS, 'revision', 'approval', 'initiated_via', 'error_detail'],
     run_steps: STEP_COLUMNS,
     run_tokens: TOKEN_COLUMNS,
   },
@@ -235,7 +241,7 @@ async function readRun(knex: Knex, id: string) {
 
 describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
   it('has an expected schema for every migration file', () => {
-    expect(migrationFiles).toEqual([INIT, DISPATCH_LEASE, RUN_REVISION, RUN_APPROVAL, RUN_INITIATED_VIA]);
+    expect(migrationFiles).toEqual([INIT, DISPATCH_LEASE, RUN_REVISION, RUN_APPROVAL, RUN_INITIATED_VIA, RUN_ERROR_DETAIL]);
     expect(schemaAfter).toHaveLength(migrationFiles.length + 1);
   });
 
@@ -281,6 +287,7 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
       revision: 0,
       approval: null,
       initiated_via: 'api',
+      error_detail: null,
     });
     expect(await knex('run_steps').where({ run_id: runId }).select('title', 'logs')).toEqual([
       { title: 'Build', logs: '["compiling"]' },
@@ -505,5 +512,24 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
     await migrateDownOnce(knex);
     expect(await knex.schema.hasColumn('runs', 'initiated_via')).toBe(false);
     expect((await knex('runs').pluck('id')).sort()).toEqual([before, byAgent].sort());
+  });
+
+  it(`${RUN_ERROR_DETAIL} keeps a failed run's error, with no detail for the runs before it`, async () => {
+    const knex = await databases.init(databaseId);
+    await migrateUntilBefore(knex, RUN_ERROR_DETAIL);
+    const before = randomUUID();
+    await knex('runs').insert(initRunRow(before, { status: 'failed', error: 'Webhook answered 500' }));
+
+    await migrateUpOnce(knex);
+    expect(await readRun(knex, before)).toMatchObject({ error: 'Webhook answered 500', error_detail: null });
+    const unreachable = randomUUID();
+    await knex('runs').insert(
+      initRunRow(unreachable, { status: 'failed', error: 'The webhook could not be reached', error_detail: 'connect ECONNREFUSED 10.0.0.1:443' }),
+    );
+    expect(await readRun(knex, unreachable)).toMatchObject({ error_detail: 'connect ECONNREFUSED 10.0.0.1:443' });
+
+    await migrateDownOnce(knex);
+    expect(await knex.schema.hasColumn('runs', 'error_detail')).toBe(false);
+    expect(await readRun(knex, unreachable)).toMatchObject({ error: 'The webhook could not be reached' });
   });
 });

@@ -12,6 +12,7 @@ export interface DbRunRow {
   status: string;
   message: string | null;
   error: string | null;
+  error_detail: string | null;
   inputs: string;
   links: string;
   rerun_of: string | null;
@@ -129,6 +130,7 @@ export function toRecord(row: DbRunRowWithSteps): RunRecord {
     status: row.status as RunRecord['status'],
     message: row.message,
     error: row.error,
+    errorDetail: row.error_detail,
     inputs: JSON.parse(row.inputs),
     links: JSON.parse(row.links),
     rerunOf: row.rerun_of,
@@ -152,7 +154,7 @@ export function toRecord(row: DbRunRowWithSteps): RunRecord {
 /** Columns written when a run is stored (the others keep their defaults). */
 export const INSERTED_RUN_COLUMNS = [
   'id', 'action_id', 'action_name', 'action_type', 'action_snapshot', 'entity_ref',
-  'initiated_by', 'status', 'message', 'error', 'inputs', 'links', 'rerun_of', 'started_at',
+  'initiated_by', 'status', 'message', 'error', 'error_detail', 'inputs', 'links', 'rerun_of', 'started_at',
   'completed_at', 'created_at', 'updated_at', 'expires_at', 'last_report_at', 'dispatch_status',
   'dispatch_lease_until', 'dispatch_attempts', 'has_secret_inputs', 'revision', 'approval',
   'initiated_via',
@@ -180,6 +182,7 @@ export function toInsertedRow(run: Omit<RunRecord, 'steps'>): InsertedRun {
     status: run.status,
     message: run.message,
     error: run.error,
+    error_detail: run.errorDetail,
     inputs: JSON.stringify(run.inputs),
     links: JSON.stringify(run.links),
     rerun_of: run.rerunOf,
@@ -205,6 +208,7 @@ export function toRowChanges(changes: RunChanges): Partial<DbRunRow> {
   if (changes.status !== undefined) row.status = changes.status;
   if (changes.message !== undefined) row.message = changes.message;
   if (changes.error !== undefined) row.error = changes.error;
+  if (changes.errorDetail !== undefined) row.error_detail = changes.errorDetail;
   if (changes.links !== undefined) row.links = JSON.stringify(changes.links);
   if (changes.startedAt !== undefined) row.started_at = changes.startedAt;
   if (changes.completedAt !== undefined) row.completed_at = changes.completedAt;

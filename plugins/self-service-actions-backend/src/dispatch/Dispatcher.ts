@@ -104,7 +104,8 @@ export class Dispatcher {
     if (outcome.kind === 'failed') {
       // The reason (on the run) may quote the receiver's answer: it is not logged.
       logger.warn(`The invocation of run ${runId} failed`);
-      return store.updateRun(runId, failUndelivered(storableText(scrub(outcome.reason)), now));
+      const detail = outcome.detail === undefined ? null : storableText(scrub(outcome.detail));
+      return store.updateRun(runId, failUndelivered(storableText(scrub(outcome.reason)), now, detail));
     }
     if (outcome.kind === 'completed') {
       const message = outcome.message === undefined ? undefined : storableText(scrub(outcome.message));

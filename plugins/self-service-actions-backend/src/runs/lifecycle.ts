@@ -98,6 +98,7 @@ export function newRun(options: {
     status: 'inprogress',
     message: null,
     error: null,
+    errorDetail: null,
     inputs: options.storedInputs,
     links: [],
     rerunOf: options.rerunOf,
@@ -263,8 +264,11 @@ export function applyInvocationAnswer(
   };
 }
 
-/** An invocation that failed fails its run, unless a report already reached it. */
-export function failUndelivered(reason: string, now: Date): RunDecision {
+/**
+ * An invocation that failed fails its run, unless a report already reached it. `detail` is
+ * shown after the reason only to those who may see where the action sends.
+ */
+export function failUndelivered(reason: string, now: Date, detail: string | null = null): RunDecision {
   return current =>
     isFinalStatus(current.status) || current.lastReportAt
       ? { run: { dispatchStatus: 'failed' } }
@@ -272,6 +276,7 @@ export function failUndelivered(reason: string, now: Date): RunDecision {
           run: {
             status: 'failed',
             error: reason,
+            errorDetail: detail,
             completedAt: now,
             updatedAt: now,
             dispatchStatus: 'failed',

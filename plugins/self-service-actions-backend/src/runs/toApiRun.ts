@@ -29,7 +29,11 @@ export function toApiRun(
     initiatedBy: run.initiatedBy,
     status: run.status,
     message: run.message,
-    error: run.error,
+    // A transport error's text names addresses and ports: only for those who see the URL.
+    error:
+      run.error && run.errorDetail && action && access.manages(action)
+        ? `${run.error}: ${run.errorDetail}`
+        : run.error,
     startedAt: toIso(run.startedAt),
     completedAt: toIso(run.completedAt),
     createdAt: run.createdAt.toISOString(),

@@ -208,10 +208,17 @@ describe.each(databases.eachSupportedId())('router on %p', databaseId => {
       }
     });
 
-    it('fails the run when the connection is refused', async () => {
+    it('fails the run when the connection is refused, naming the address only to those who see the URL', async () => {
       const res = await createRun('allowed', 'refused', { entityRef: 'component:default/payments' });
       expect(res.body.status).toBe('failed');
-      expect(res.body.error).toMatch(/Webhook request failed: ECONNREFUSED/);
+      // jane may run the action but not see where it sends: no address, no port
+      expect(res.body.error).toBe('The webhook could not be reached');
+      for (const person of ['owner', 'admin'] as const) {
+        const read = await request(h.server).get(api(`/runs/${res.body.id}`)).set(as(person));
+        expect(read.body.error).toMatch(/^The webhook could not be reached: .*ECONNREFUSED 127\.0\.0\.1:\d+/);
+      }
+      const jane = await request(h.server).get(api(`/runs/${res.body.id}`)).set(as('allowed'));
+      expect(jane.body.error).toBe('The webhook could not be reached');
     });
 
     it('fails the run on a redirect, which it does not follow', async () => {

@@ -88,6 +88,7 @@ export function sampleRun(overrides: Partial<RunRecord> = {}): Omit<RunRecord, '
     status: 'inprogress',
     message: null,
     error: null,
+    errorDetail: null,
     inputs: { reason: 'stuck' },
     links: [],
     rerunOf: null,

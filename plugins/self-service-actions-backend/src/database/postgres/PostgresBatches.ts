@@ -53,6 +53,7 @@ function compareAndSetInput({ next, revision, rows }: CompareAndSet) {
     status: next.status,
     message: next.message,
     error: next.error,
+    error_detail: next.errorDetail,
     links: JSON.stringify(next.links),
     started_at: next.startedAt,
     completed_at: next.completedAt,

@@ -124,7 +124,7 @@ export class GitHubWorkflowInvoker implements Invoker<GitHubWorkflowMethod> {
       return { kind: 'timed-out' };
     }
     if (outcome.kind === 'error') {
-      return { kind: 'failed', reason: `GitHub request failed: ${outcome.message}` };
+      return { kind: 'failed', reason: 'GitHub could not be reached', detail: outcome.message };
     }
     if (outcome.status !== 204) {
       return { kind: 'failed', reason: refusalReason('GitHub', outcome.status, outcome.body) };

@@ -76,7 +76,7 @@ export class GitLabPipelineInvoker implements Invoker<GitLabPipelineMethod> {
       return { kind: 'timed-out' };
     }
     if (outcome.kind === 'error') {
-      return { kind: 'failed', reason: `GitLab request failed: ${outcome.message}` };
+      return { kind: 'failed', reason: 'GitLab could not be reached', detail: outcome.message };
     }
     if (outcome.status !== 201) {
       return { kind: 'failed', reason: refusalReason('GitLab', outcome.status, outcome.body) };

@@ -65,7 +65,7 @@ export class WebhookInvoker implements Invoker<WebhookMethod> {
         : { kind: 'timed-out' };
     }
     if (outcome.kind === 'error') {
-      return { kind: 'failed', reason: `Webhook request failed: ${outcome.message}` };
+      return { kind: 'failed', reason: 'The webhook could not be reached', detail: outcome.message };
     }
     if (outcome.status >= 300 && outcome.status < 400) {
       return { kind: 'failed', reason: `Webhook answered ${outcome.status}: redirect not followed` };
