@@ -317,7 +317,7 @@ describe('self-service actions in the browser', () => {
     const { page } = await signedInPage();
     await page.getByRole('tab', { name: 'Self-service' }).click();
     await page.getByRole('button', { name: 'Run Decommission service' }).click();
-    const run = page.getByRole('button', { name: 'Run', exact: true });
+    const run = page.getByRole('button', { name: 'Decommission payments', exact: true });
     expect(await run.isDisabled()).toBe(true);
     await page.getByLabel('Type payments to confirm').fill('paymen');
     expect(await run.isDisabled()).toBe(true);
