@@ -108,3 +108,10 @@ export function entityName(entityRef: string | null | undefined): string | undef
     return undefined;
   }
 }
+
+/** What a run's steps section says when there are none. */
+export function noStepsText(run: Pick<Run, 'status' | 'approval'>): string {
+  if (run.status === 'pending-approval' && run.approval) return 'Nothing is sent before the approvals are in.';
+  if (run.status === 'inprogress') return 'No steps reported yet.';
+  return 'No steps were reported.';
+}

@@ -21,7 +21,7 @@ import { RunNotices } from '../RunDetails/RunNotices';
 import { RunStatusAnnouncer } from '../RunDetails/RunStatusAnnouncer';
 import { useLiveRun } from '../../hooks/useLiveRun';
 import { formatDuration } from '../../utils/formatDuration';
-import { isUnfinishedStep } from '../../utils/runText';
+import { isUnfinishedStep, noStepsText } from '../../utils/runText';
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
 
@@ -53,13 +53,6 @@ function StepItem(props: { step: RunStep; index: number; run: Run }) {
       </AccordionDetails>
     </Accordion>
   );
-}
-
-/** What the steps section says when there are none. */
-export function noStepsText(run: Run): string {
-  if (run.status === 'pending-approval' && run.approval) return 'Nothing is sent before the approvals are in.';
-  if (run.status === 'inprogress') return 'No steps reported yet.';
-  return 'No steps were reported.';
 }
 
 /** Props of {@link RunView}. */
