@@ -80,7 +80,6 @@ export function RunView(props: RunViewProps) {
 
   return (
     <Box data-testid="run-view">
-      <RunStatusAnnouncer run={run} />
       <Box display="flex" alignItems="center" flexWrap="wrap" style={{ gap: 16 }} mb={2}>
         <Typography variant="h6" component="h3">
           {run.actionName}
@@ -161,6 +160,7 @@ export function RunView(props: RunViewProps) {
           run.steps.map((step, index) => <StepItem key={step.title} step={step} index={index} run={run} />)
         )}
       </Box>
+      <RunStatusAnnouncer run={run} />
     </Box>
   );
 }
