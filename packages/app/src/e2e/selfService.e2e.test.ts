@@ -294,12 +294,12 @@ describe('self-service actions in the browser', () => {
     await olivia.page.getByTestId('run-approval').getByText('Ship it').waitFor();
 
     // jane's page follows the run to the end, with olivia's decision on it
-    const janesView = page.getByTestId('run-view');
-    // the run's own status (the first row of the view), not one of its steps
-    await janesView
-      .locator(':scope > div:first-child [data-testid="run-status"][data-status="complete"]')
+    // the run's own status (in its summary), not one of its steps
+    await page
+      .getByTestId('run-summary')
+      .locator('[data-testid="run-status"][data-status="complete"]')
       .waitFor({ timeout: 45_000 });
-    await janesView.getByTestId('run-approval').getByText('Ship it').waitFor();
+    await page.getByTestId('run-approval').getByText('Ship it').waitFor();
 
     // both were notified, each notification linking to the run's page
     await olivia.page.goto(`${appUrl}/notifications`);
@@ -308,16 +308,63 @@ describe('self-service actions in the browser', () => {
     await page.getByText('Deploy to production: complete').first().waitFor({ timeout: 30_000 });
     await page.getByText('Approved: Deploy to production').first().click();
     await page.waitForURL(`**${runPath}`);
-    await page.getByTestId('run-view').waitFor();
+    await page.getByTestId('run-summary').waitFor();
     expect(consoleErrors).toEqual([]);
     expect(olivia.consoleErrors).toEqual([]);
+  });
+
+  it('opens a run page by URL and follows its steps and the running step log live', async () => {
+    const res = await fetch(`${backendUrl}/api/self-service-actions/actions/restart-service/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await guestToken()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ entityRef: 'component:default/payments', inputs: { reason: 'Opened by URL', replicas: 3 } }),
+    });
+    expect(res.status).toBe(201);
+    const { id } = await res.json();
+    const { page, consoleErrors } = await signedInPage('jane', `/self-service-actions/runs/${id}`);
+    await page.getByRole('heading', { name: 'Restart service on payments' }).waitFor();
+    const summary = page.getByTestId('run-summary');
+    await summary.getByText(id).waitFor();
+    // the log follows the step running now, then the run completes without a reload
+    await page.getByRole('heading', { name: 'Log of Check out configuration' }).waitFor({ timeout: 20_000 });
+    await summary.locator('[data-testid="run-status"][data-status="complete"]').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('run-steps').getByTestId('run-step').count()).toBe(5);
+    await page.getByTestId('run-steps').getByText('Run action').click();
+    await page.getByRole('heading', { name: 'Log of Run action' }).waitFor();
+    await page.getByTestId('step-log').getByText('Rollout finished').waitFor();
+    await page.getByRole('table', { name: 'Inputs' }).getByText('Replicas').waitFor();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.screenshot({ path: path.join(screenshots, 'run-page.png') });
+    // eslint-disable-next-line no-console
+    console.log(`run page screenshot: ${path.join(screenshots, 'run-page.png')}`);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('cancels a run only after confirmation; its running step ends not finished', async () => {
+    const { page, consoleErrors } = await signedInPage();
+    await page.getByRole('tab', { name: 'Self-service' }).click();
+    await page.getByRole('button', { name: 'Run Restart service' }).click();
+    await page.getByLabel('Reason').fill('Cancel me');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const view = page.getByTestId('run-view');
+    await view.getByRole('button', { name: 'Cancel run' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Cancel this run of Restart service?' });
+    await confirm.getByText('The external system is told nothing').waitFor();
+    await confirm.getByRole('button', { name: 'Cancel run' }).click();
+    await view.locator('[data-testid="run-status"][data-status="terminated"]').first().waitFor();
+    await view.getByTestId('run-message').getByText('Cancelled by').waitFor();
+    // (waited for: while the confirmation closes, MUI keeps the view aria-hidden)
+    await view.getByRole('button', { name: 'Re-run' }).waitFor();
+    // no step of the cancelled run is left in progress
+    expect(await view.locator('[data-testid="run-step"] [data-status="inprogress"]').count()).toBe(0);
+    expect(consoleErrors).toEqual([]);
   });
 
   it('asks to type the entity name before running a Delete action', async () => {
     const { page } = await signedInPage();
     await page.getByRole('tab', { name: 'Self-service' }).click();
     await page.getByRole('button', { name: 'Run Decommission service' }).click();
-    const run = page.getByRole('button', { name: 'Run', exact: true });
+    const run = page.getByRole('button', { name: 'Decommission payments', exact: true });
     expect(await run.isDisabled()).toBe(true);
     await page.getByLabel('Type payments to confirm').fill('paymen');
     expect(await run.isDisabled()).toBe(true);

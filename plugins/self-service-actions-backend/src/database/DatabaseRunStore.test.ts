@@ -256,15 +256,33 @@ describe.each(databases.eachSupportedId())('DatabaseRunStore on %p', databaseId 
     for (const run of [...stale, pending, fresh, done]) {
       await store.insertRun(run, randomUUID());
     }
-    const first = await store.expireRuns({ now, batchSize: 4, statuses: OPEN_STATUSES, dispatchStatuses: EXPIRED.dispatchStatuses, status: EXPIRED.status, message: 'expired' });
+    const reported = new Date(now.getTime() - 500);
+    const openStep = { startedAt: past, completedAt: null, logs: ['working'] };
+    await store.updateRun(stale[0].id, () => ({
+      run: {},
+      steps: [
+        { ...openStep, title: 'Build', status: 'complete', completedAt: reported },
+        { ...openStep, title: 'Deploy', status: 'inprogress' },
+        { ...openStep, title: 'Verify', status: 'inprogress', completedAt: reported },
+      ],
+    }));
+    await store.updateRun(fresh.id, () => ({ run: {}, steps: [{ ...openStep, title: 'Deploy', status: 'inprogress' }] }));
+    const first = await store.expireRuns({ now, batchSize: 4, statuses: OPEN_STATUSES, dispatchStatuses: EXPIRED.dispatchStatuses, status: EXPIRED.status, message: 'expired', stepStatus: EXPIRED.stepStatus });
     expect(first).toHaveLength(4);
-    const second = await store.expireRuns({ now, batchSize: 4, statuses: OPEN_STATUSES, dispatchStatuses: EXPIRED.dispatchStatuses, status: EXPIRED.status, message: 'expired' });
+    const second = await store.expireRuns({ now, batchSize: 4, statuses: OPEN_STATUSES, dispatchStatuses: EXPIRED.dispatchStatuses, status: EXPIRED.status, message: 'expired', stepStatus: EXPIRED.stepStatus });
     expect(second).toHaveLength(2);
-    expect(await store.expireRuns({ now, batchSize: 4, statuses: OPEN_STATUSES, dispatchStatuses: EXPIRED.dispatchStatuses, status: EXPIRED.status, message: 'expired' })).toEqual([]);
+    expect(await store.expireRuns({ now, batchSize: 4, statuses: OPEN_STATUSES, dispatchStatuses: EXPIRED.dispatchStatuses, status: EXPIRED.status, message: 'expired', stepStatus: EXPIRED.stepStatus })).toEqual([]);
     expect([...first, ...second].sort()).toEqual([...stale, pending].map(r => r.id).sort());
     const terminated = await store.getRun(pending.id);
     expect(terminated).toMatchObject({ status: 'terminated', message: 'expired', completedAt: now });
     expect((await store.getRun(fresh.id))!.status).toBe('inprogress');
     expect((await store.getRun(done.id))!.status).toBe('complete');
+    // The steps the expired run left open are closed with it; a live run's are not.
+    expect((await store.getRun(stale[0].id))!.steps).toEqual([
+      { ...openStep, title: 'Build', status: 'complete', completedAt: reported },
+      { ...openStep, title: 'Deploy', status: 'terminated', completedAt: now },
+      { ...openStep, title: 'Verify', status: 'terminated', completedAt: reported },
+    ]);
+    expect((await store.getRun(fresh.id))!.steps[0].status).toBe('inprogress');
   });
 });

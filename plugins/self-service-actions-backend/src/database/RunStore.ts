@@ -143,6 +143,8 @@ export interface ExpireOptions {
   /** What they become. */
   status: RunStatus;
   message: string;
+  /** What their steps still open (in progress, pending approval) become. */
+  stepStatus: RunStatus;
 }
 
 /** What a run list asks for. */
@@ -201,8 +203,8 @@ export interface RunStore {
   /** Adds another valid report token to a run (a re-sent webhook carries a new one). */
   addToken(runId: string, tokenHash: string, now: Date): Promise<void>;
   /**
-   * Writes `status` and `message` (completed now) on up to `batchSize` stale runs, in one
-   * short statement; returns their ids.
+   * Writes `status` and `message` (completed now) on up to `batchSize` stale runs, and
+   * `stepStatus` on their open steps, in one short statement; returns their ids.
    */
   expireRuns(options: ExpireOptions): Promise<string[]>;
 }

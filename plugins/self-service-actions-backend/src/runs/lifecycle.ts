@@ -17,7 +17,7 @@ import {
 import { ActionDefinition } from '../actions/types';
 import { RunSettings } from '../config';
 import { DispatchStatus, RunRecord, RunUpdate } from '../database/RunStore';
-import { finalRunConflict, mergeReport } from './mergeReport';
+import { closeOpenSteps, finalRunConflict, mergeReport, UNFINISHED_STEP_STATUS } from './mergeReport';
 import { JudgedReport } from './parseReport';
 
 /** A decision on a run's current state: what to write, or undefined for nothing. */
@@ -39,18 +39,21 @@ export const EXPIRY_RULES = [
     dispatchStatuses: ['held'],
     status: 'rejected',
     message: 'Rejected: approval expired',
+    stepStatus: UNFINISHED_STEP_STATUS,
   },
   {
     statuses: OPEN_STATUSES,
     dispatchStatuses: ['pending', 'delivered', 'timed-out', 'failed'],
     status: 'terminated',
     message: 'Terminated: no final report before the report token expired',
+    stepStatus: UNFINISHED_STEP_STATUS,
   },
 ] as const satisfies ReadonlyArray<{
   statuses: readonly RunStatus[];
   dispatchStatuses: readonly DispatchStatus[];
   status: RunStatus;
   message: string;
+  stepStatus: RunStatus;
 }>;
 
 /** What the sweep writes on an open run whose report token expired. */
@@ -265,8 +268,9 @@ export function applyInvocationAnswer(
 }
 
 /**
- * An invocation that failed fails its run, unless a report already reached it. `detail` is
- * shown after the reason only to those who may see where the action sends.
+ * An invocation that failed fails its run (closing any step left open), unless a report already
+ * reached it. `detail` is shown after the reason only to those who may see where the action
+ * sends.
  */
 export function failUndelivered(reason: string, now: Date, detail: string | null = null): RunDecision {
   return current =>
@@ -281,10 +285,14 @@ export function failUndelivered(reason: string, now: Date, detail: string | null
             updatedAt: now,
             dispatchStatus: 'failed',
           },
+          steps: closeOpenSteps(current.steps, now),
         };
 }
 
-/** A cancel terminates an open run; a final run answers 409. */
+/**
+ * A cancel terminates an open run and the steps it left open (the external system is told
+ * nothing); a final run answers 409.
+ */
 export function cancelBy(userRef: string, now: Date): RunDecision {
   return current => {
     if (isFinalStatus(current.status)) {
@@ -297,6 +305,7 @@ export function cancelBy(userRef: string, now: Date): RunDecision {
         completedAt: now,
         updatedAt: now,
       },
+      steps: closeOpenSteps(current.steps, now),
     };
   };
 }

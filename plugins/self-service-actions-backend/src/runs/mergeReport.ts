@@ -89,9 +89,36 @@ function mergeSteps(
   });
 }
 
+/** The status a step still open when its run becomes final is given: it never finished. */
+export const UNFINISHED_STEP_STATUS = 'terminated' as const;
+
 /**
- * Computes what a valid status report changes on a run. Throws `ConflictError` when the run
- * is already final and `InputError` when the report cannot be merged.
+ * The steps a run that becomes final leaves open (in progress or pending approval), closed:
+ * {@link UNFINISHED_STEP_STATUS}, completed at `now` unless a time was reported. Otherwise a
+ * cancelled, expired or finished run would show a step "in progress" for ever.
+ */
+export function closeOpenSteps(steps: StepRecord[], now: Date): StepRecord[] {
+  return steps
+    .filter(step => !isFinalStatus(step.status))
+    .map(step => ({ ...step, status: UNFINISHED_STEP_STATUS, completedAt: step.completedAt ?? now }));
+}
+
+/**
+ * The steps a final report writes: those it names, and the stored ones it does not name; every
+ * one still open is closed (see closeOpenSteps).
+ */
+function finalSteps(current: StepRecord[], reported: StepRecord[], now: Date): StepRecord[] {
+  const named = new Set(reported.map(step => step.title));
+  const unnamedOpen = current.filter(step => !named.has(step.title) && !isFinalStatus(step.status));
+  const written = [...reported, ...unnamedOpen];
+  const closed = new Map(closeOpenSteps(written, now).map(step => [step.title, step]));
+  return written.map(step => closed.get(step.title) ?? step);
+}
+
+/**
+ * Computes what a valid status report changes on a run; a final report closes the steps it
+ * leaves open. Throws `ConflictError` when the run is already final and `InputError` when the
+ * report cannot be merged.
  */
 export function mergeReport(
   run: RunRecord,
@@ -102,8 +129,9 @@ export function mergeReport(
   if (isFinalStatus(run.status)) {
     throw finalRunConflict(run);
   }
-  const steps = report.steps ? mergeSteps(run.steps, report.steps, settings) : [];
+  const reported = report.steps ? mergeSteps(run.steps, report.steps, settings) : [];
   const final = isFinalStatus(report.status);
+  const steps = final ? finalSteps(run.steps, reported, now) : reported;
   // Entering or leaving pending-approval renews the deadline, but never past
   // maxPendingApproval after the run was created: a reporter that toggles cannot keep a run
   // (and its token) alive for ever.

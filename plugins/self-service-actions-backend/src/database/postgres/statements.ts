@@ -1,4 +1,5 @@
 /* PostgreSQL statements of the store, batched ones included (see PostgresBatches). */
+import { isFinalStatus, RUN_STATUSES } from '@self-service-actions/plugin-self-service-actions-common';
 import { INSERTED_RUN_COLUMNS } from '../rows';
 
 /**
@@ -91,9 +92,14 @@ export const POSTGRES_READ_MANY = `select runs.*, ${POSTGRES_STEPS_JSON}, null::
   select runs.*, ${POSTGRES_STEPS_JSON}, run_tokens.token_hash as read_by_token
   from run_tokens join runs on runs.id = run_tokens.run_id where run_tokens.token_hash = any(?::text[])`;
 
+/** Step statuses an expiry closes: those that are not final. */
+export const OPEN_STEP_STATUSES = RUN_STATUSES.filter(status => !isFinalStatus(status));
+
 /**
  * Ends a batch of stale runs: `$1` status, `$2` message, `$3` now (completed and updated),
- * then the statuses and dispatch statuses it takes, `now` and the batch size.
+ * then the statuses and dispatch statuses it takes, `now` and the batch size; then the status
+ * their open steps get, `now` (completed, unless reported) and OPEN_STEP_STATUSES. The steps
+ * are closed in the same statement, so no expired run keeps a step in progress.
  *
  * The batch is selected once (an InitPlan) and locked, SKIP LOCKED leaving runs a report holds
  * right now to the next batch; the update then finds the locked runs by primary key. Written so
@@ -102,13 +108,19 @@ export const POSTGRES_READ_MANY = `select runs.*, ${POSTGRES_STEPS_JSON}, null::
  * open run (minutes for 100 000 runs). No ORDER BY: which stale runs go first does not matter,
  * and without it the batch query stops early.
  */
-export const postgresExpireBatch = (statuses: number, dispatchStatuses: number) => `update runs
+export const postgresExpireBatch = (statuses: number, dispatchStatuses: number) => `with expired as (
+  update runs
   set status = ?, message = ?, completed_at = ?, updated_at = ?, revision = revision + 1
   where id = any(array(select id from runs
     where status in (${placeholders(statuses)})
       and dispatch_status in (${placeholders(dispatchStatuses)}) and expires_at < ?
     limit ? for update skip locked))
-  returning id`;
+  returning id
+), closed_steps as (
+  update run_steps set status = ?, completed_at = coalesce(completed_at, ?)
+  where run_id in (select id from expired) and status in (${placeholders(OPEN_STEP_STATUSES.length)})
+)
+select id from expired`;
 
 function placeholders(count: number): string {
   return Array(count).fill('?').join(', ');

@@ -124,8 +124,9 @@ describe('EntityActionsContent', () => {
       }),
     );
     await userEvent.click(await screen.findByRole('button', { name: 'Run Decommission' }));
-    const dialog = await screen.findByRole('dialog');
-    const run = within(dialog).getByRole('button', { name: 'Run' });
+    const dialog = await screen.findByRole('dialog', { name: 'Decommission on payments' });
+    // The red button names what it destroys.
+    const run = within(dialog).getByRole('button', { name: 'Decommission payments' });
     expect(run).toBeDisabled();
     await userEvent.type(within(dialog).getByLabelText('Type payments to confirm'), 'payment');
     expect(run).toBeDisabled();

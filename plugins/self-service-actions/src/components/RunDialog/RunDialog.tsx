@@ -22,12 +22,24 @@ import Alert from '@material-ui/lab/Alert';
 import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
 import { EntityPickerField, OwnerPickerField } from './EntityPickerField';
 import { formUiSchema, secretInputNames, toExtraErrors } from './formUtils';
+import { useDangerButtonStyles } from '../RunActions/dangerButton';
+import { entityName } from '../../utils/runText';
 
 const Form = withTheme(MuiTheme);
 const fields: RegistryFieldsType = {
   EntityPicker: EntityPickerField,
   OwnerPicker: OwnerPickerField,
 };
+
+/**
+ * The submit button's label: "Run", or for a Delete action the action's verb (its name's first
+ * word) and the target, so the red button says what it destroys ("Decommission payments").
+ */
+export function runLabel(action: Pick<PublicActionDefinition, 'name'>, deleteTarget?: string): string {
+  if (!deleteTarget) return 'Run';
+  const verb = action.name.trim().split(/\s+/)[0] || 'Delete';
+  return `${verb} ${deleteTarget}`;
+}
 
 /** Props of {@link RunDialog}. */
 export interface RunDialogProps {
@@ -44,7 +56,8 @@ export interface RunDialogProps {
 /**
  * The form of an action, rendered from its JSON Schema. Client validation runs first; the
  * server's field errors are shown on the fields they concern. Delete actions ask for the
- * entity's name before Run is enabled.
+ * entity's name (also on re-run: the run's entity, not the action) before their red button,
+ * which names the target, is enabled.
  */
 export function RunDialog(props: RunDialogProps) {
   const { action, entity, open, onClose, onCreated, rerunOf } = props;
@@ -62,8 +75,12 @@ export function RunDialog(props: RunDialogProps) {
     [action],
   );
   const secrets = secretInputNames(action.userInputs);
-  const confirmName = action.type === 'Delete' ? entity?.metadata.name ?? action.name : undefined;
+  // What the run acts on: the entity of the page, or of the run re-run.
+  const target = entity?.metadata.name ?? entityName(rerunOf?.entityRef);
+  const isDelete = action.type === 'Delete';
+  const confirmName = isDelete ? target ?? action.name : undefined;
   const confirmed = !confirmName || confirmation === confirmName;
+  const danger = useDangerButtonStyles();
   const formId = `ssa-run-form-${action.id}`;
 
   const submit = async (inputs: JsonObject) => {
@@ -95,7 +112,9 @@ export function RunDialog(props: RunDialogProps) {
   return (
     <Dialog open={open} onClose={onClose} fullWidth maxWidth="sm" aria-labelledby={`${formId}-title`}>
       <DialogTitle id={`${formId}-title`}>
-        {rerunOf ? `Re-run ${action.name}` : action.name}
+        {rerunOf ? 'Re-run ' : ''}
+        {action.name}
+        {target ? ` on ${target}` : ''}
       </DialogTitle>
       <DialogContent>
         {action.description && <Typography variant="body2" paragraph>{action.description}</Typography>}
@@ -143,9 +162,10 @@ export function RunDialog(props: RunDialogProps) {
           form={formId}
           color="primary"
           variant="contained"
+          className={isDelete ? danger.danger : undefined}
           disabled={submitting || !confirmed}
         >
-          {submitting ? 'Running…' : 'Run'}
+          {submitting ? 'Running…' : runLabel(action, isDelete ? target : undefined)}
         </Button>
       </DialogActions>
     </Dialog>

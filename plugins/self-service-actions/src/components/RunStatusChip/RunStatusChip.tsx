@@ -29,10 +29,22 @@ const indicators = {
 
 /**
  * A run's or step's status as a coloured indicator and a label. A run waiting for its
- * approvals says how many are in, and (on hover) from whom the rest may come.
+ * approvals says how many are in, and (on hover) from whom the rest may come. A step its run
+ * left open when it ended (`unfinished`) says "Not finished" rather than spin for ever.
  */
-export function RunStatusChip(props: { status: RunStatus; approval?: RunApproval | null }) {
-  const { status, approval } = props;
+export function RunStatusChip(props: {
+  status: RunStatus;
+  approval?: RunApproval | null;
+  unfinished?: boolean;
+}) {
+  const { status, approval, unfinished } = props;
+  if (unfinished) {
+    return (
+      <span data-testid="run-status" data-status="unfinished">
+        <StatusAborted>Not finished</StatusAborted>
+      </span>
+    );
+  }
   const Indicator = indicators[status] ?? StatusPending;
   const waiting = status === 'pending-approval' && approval;
   const approved = approval?.decisions.filter(d => d.decision === 'approved').length ?? 0;

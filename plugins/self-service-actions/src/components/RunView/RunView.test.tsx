@@ -1,11 +1,11 @@
-import { act, screen } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { signalApiRef } from '@backstage/plugin-signals-react';
 import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
 import { Run } from '@self-service-actions/plugin-self-service-actions-common';
-import { aRun, fakeApi } from '../testing/fakeApi';
+import { aRun, fakeApi, restartAction } from '../testing/fakeApi';
 import { fakeSignalApi } from '../testing/fakeSignalApi';
 import { RunView } from './RunView';
 import { LIVE_REFRESH_MS, SIGNALS_SAFETY_REFRESH_MS } from '../../hooks/useLiveRun';
@@ -116,16 +116,97 @@ describe('RunView', () => {
     expect(getRun).toHaveBeenCalledTimes(5);
   });
 
-  it('cancels a run', async () => {
+  it('cancels a run only once the user confirms, and says what a cancel does', async () => {
     const api = fakeApi();
     await render(api);
     await userEvent.click(await screen.findByRole('button', { name: 'Cancel run' }));
+    const confirm = await screen.findByRole('dialog', { name: 'Cancel this run of Restart service?' });
+    expect(confirm).toHaveTextContent('The external system is told nothing');
+    expect(api.cancelRun).not.toHaveBeenCalled();
+    await userEvent.click(within(confirm).getByRole('button', { name: 'Keep running' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(api.cancelRun).not.toHaveBeenCalled();
+
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel run' }));
+    const again = await screen.findByRole('dialog', { name: 'Cancel this run of Restart service?' });
+    await userEvent.click(within(again).getByRole('button', { name: 'Cancel run' }));
     expect(api.cancelRun).toHaveBeenCalledWith('run-1');
     expect(await screen.findByText('Terminated')).toBeInTheDocument();
   });
 
+  it('names the user who cancelled by display name and shows open steps as not finished', async () => {
+    await render(
+      fakeApi({
+        getRun: jest.fn(async () =>
+          aRun({
+            status: 'terminated',
+            canCancel: false,
+            message: 'Cancelled by user:default/jane',
+            completedAt: started,
+            steps: [{ title: 'Deploy', status: 'inprogress', startedAt: started, logs: [], logCount: 0 }],
+          }),
+        ),
+      }),
+    );
+    const message = await screen.findByTestId('run-message');
+    expect(message).toHaveTextContent('Cancelled by jane');
+    expect(within(message).getByRole('link', { name: 'jane' })).toBeInTheDocument();
+    expect(within(message).getByText(/^Last update,/)).toBeInTheDocument();
+    expect(within(screen.getByTestId('run-step')).getByText('Not finished')).toBeInTheDocument();
+  });
+
+  it('offers Re-run only once the run is final', async () => {
+    await render(fakeApi({ getRun: jest.fn(async () => aRun({ status: 'inprogress' })) }));
+    expect(await screen.findByRole('button', { name: 'Cancel run' })).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Re-run' })).not.toBeInTheDocument();
+  });
+
+  it('shows inputs by their form titles, secret ones as ***', async () => {
+    await render(
+      fakeApi({ getRun: jest.fn(async () => aRun({ inputs: { reason: 'stuck', apiKey: 'leaked?', extra: 1 } })) }),
+    );
+    const inputs = await screen.findByRole('table', { name: 'Inputs' });
+    await waitFor(() => expect(within(inputs).getByText('Reason')).toBeInTheDocument());
+    expect(within(inputs).getByText('API key').closest('tr')).toHaveTextContent('***');
+    expect(inputs).not.toHaveTextContent('leaked?');
+    expect(within(inputs).getByText('extra')).toBeInTheDocument();
+  });
+
+  it('explains a failed webhook in plain words and keeps the reason', async () => {
+    await render(
+      fakeApi({
+        getRun: jest.fn(async () =>
+          aRun({ status: 'failed', canCancel: false, error: 'Webhook answered 500: {"error":"db down"}' }),
+        ),
+      }),
+    );
+    const error = await screen.findByTestId('run-error');
+    expect(error).toHaveTextContent('The automation refused the run (HTTP 500); no steps ran.');
+    expect(error).toHaveTextContent('Reason: Webhook answered 500: {"error":"db down"}');
+    expect(screen.getByText('No steps were reported.')).toBeInTheDocument();
+  });
+
+  it('re-runs a Delete run on its entity, asking for the entity name', async () => {
+    const decommission = { ...restartAction, id: 'decommission', name: 'Decommission service', type: 'Delete' as const, userInputs: { type: 'object', properties: {} } };
+    const api = fakeApi({
+      getAction: jest.fn(async () => decommission),
+      getRun: jest.fn(async () =>
+        aRun({ actionId: 'decommission', actionName: 'Decommission service', actionType: 'Delete', status: 'complete', canCancel: false, inputs: {} }),
+      ),
+    });
+    await render(api);
+    await userEvent.click(await screen.findByRole('button', { name: 'Re-run' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Re-run Decommission service on payments' });
+    const run = within(dialog).getByRole('button', { name: 'Decommission payments' });
+    expect(run).toBeDisabled();
+    await userEvent.type(within(dialog).getByLabelText('Type payments to confirm'), 'payments');
+    expect(run).toBeEnabled();
+    await userEvent.click(run);
+    await waitFor(() => expect(api.rerun).toHaveBeenCalledWith('run-1', {}));
+  });
+
   it('re-runs with the form prefilled and asks for secrets again', async () => {
-    const api = fakeApi();
+    const api = fakeApi({ getRun: jest.fn(async () => aRun({ status: 'complete', canCancel: false })) });
     await render(api);
     await userEvent.click(await screen.findByRole('button', { name: 'Re-run' }));
     const reason = await screen.findByLabelText(/Reason/);

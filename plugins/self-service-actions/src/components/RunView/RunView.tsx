@@ -1,14 +1,11 @@
 import { useState } from 'react';
-import { useApi } from '@backstage/core-plugin-api';
-import { ResponseError } from '@backstage/errors';
 import { LogViewer, Progress, ResponseErrorPanel, Link } from '@backstage/core-components';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
-import { PublicActionDefinition, Run, RunStep } from '@self-service-actions/plugin-self-service-actions-common';
+import { Run, RunStep } from '@self-service-actions/plugin-self-service-actions-common';
 import Accordion from '@material-ui/core/Accordion';
 import AccordionDetails from '@material-ui/core/AccordionDetails';
 import AccordionSummary from '@material-ui/core/AccordionSummary';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
@@ -16,26 +13,30 @@ import TableCell from '@material-ui/core/TableCell';
 import TableRow from '@material-ui/core/TableRow';
 import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
 import Alert from '@material-ui/lab/Alert';
-import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
 import { RunStatusChip } from '../RunStatusChip/RunStatusChip';
-import { RunDialog } from '../RunDialog/RunDialog';
 import { ApprovalPanel } from '../ApprovalPanel/ApprovalPanel';
+import { RunActions } from '../RunActions/RunActions';
+import { RunInputs } from '../RunDetails/RunInputs';
+import { RunNotices } from '../RunDetails/RunNotices';
+import { RunStatusAnnouncer } from '../RunDetails/RunStatusAnnouncer';
 import { useLiveRun } from '../../hooks/useLiveRun';
 import { formatDuration } from '../../utils/formatDuration';
+import { isUnfinishedStep, noStepsText } from '../../utils/runText';
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
 
-function StepItem(props: { step: RunStep; index: number }) {
-  const { step, index } = props;
+function StepItem(props: { step: RunStep; index: number; run: Run }) {
+  const { step, index, run } = props;
   const id = `ssa-step-${index}`;
+  const unfinished = isUnfinishedStep(step, run);
   return (
     <Accordion TransitionProps={{ unmountOnExit: true }} data-testid="run-step">
       <AccordionSummary expandIcon={<ExpandMoreIcon />} aria-controls={`${id}-logs`} id={id}>
         <Box display="flex" alignItems="center" width="100%" style={{ gap: 16 }}>
           <Typography style={{ flexGrow: 1 }}>{step.title}</Typography>
-          <RunStatusChip status={step.status} />
+          <RunStatusChip status={step.status} unfinished={unfinished} />
           <Typography variant="caption" color="textSecondary">
-            {formatDuration(step.startedAt, step.completedAt ?? null)}
+            {formatDuration(step.startedAt, step.completedAt ?? (unfinished ? run.completedAt : null))}
           </Typography>
         </Box>
       </AccordionSummary>
@@ -64,10 +65,8 @@ export interface RunViewProps {
 /** One run, live until it is final: status, who and when, inputs, steps with logs, links. */
 export function RunView(props: RunViewProps) {
   const { runId, onRerun } = props;
-  const api = useApi(selfServiceActionsApiRef);
   const { run, error, setRun } = useLiveRun(runId);
   const [actionError, setActionError] = useState<string>();
-  const [rerunAction, setRerunAction] = useState<PublicActionDefinition>();
 
   if (!run && error) {
     return <ResponseErrorPanel error={error} />;
@@ -76,56 +75,21 @@ export function RunView(props: RunViewProps) {
     return <Progress />;
   }
 
-  const cancel = async () => {
-    setActionError(undefined);
-    try {
-      setRun(await api.cancelRun(run.id));
-    } catch (e) {
-      setActionError(e instanceof ResponseError ? e.body.error.message : (e as Error).message);
-    }
-  };
-  const openRerun = async () => {
-    setActionError(undefined);
-    try {
-      setRerunAction(await api.getAction(run.actionId));
-    } catch (e) {
-      setActionError(e instanceof ResponseError ? e.body.error.message : (e as Error).message);
-    }
-  };
-  const inputs = Object.entries(run.inputs);
   // A run held for approval has not started: it shows when it was requested instead.
   const startedAt = run.startedAt ?? (run.approval ? null : run.createdAt);
 
   return (
-    <Box aria-live="polite" data-testid="run-view">
+    <Box data-testid="run-view">
       <Box display="flex" alignItems="center" flexWrap="wrap" style={{ gap: 16 }} mb={2}>
         <Typography variant="h6" component="h3">
           {run.actionName}
         </Typography>
         <RunStatusChip status={run.status} approval={run.approval} />
         <Box flexGrow={1} />
-        {run.canRerun && (
-          <Button variant="outlined" onClick={openRerun}>
-            Re-run
-          </Button>
-        )}
-        {run.canCancel && (
-          <Button variant="outlined" color="secondary" onClick={cancel}>
-            Cancel run
-          </Button>
-        )}
+        <RunActions run={run} onChanged={setRun} onRerun={onRerun} onError={setActionError} />
       </Box>
       {actionError && <Alert severity="error">{actionError}</Alert>}
-      {run.error && (
-        <Alert severity="error" data-testid="run-error">
-          {run.error}
-        </Alert>
-      )}
-      {run.message && (
-        <Alert severity={run.status === 'failed' ? 'warning' : 'info'} data-testid="run-message">
-          {run.message}
-        </Alert>
-      )}
+      <RunNotices run={run} />
       {run.approval && <ApprovalPanel run={{ ...run, approval: run.approval }} onDecided={setRun} />}
       <Table size="small" aria-label="Run details">
         <TableBody>
@@ -164,14 +128,14 @@ export function RunView(props: RunViewProps) {
             <TableCell component="th" scope="row">Duration</TableCell>
             <TableCell>{formatDuration(startedAt, run.completedAt) || '—'}</TableCell>
           </TableRow>
-          {inputs.map(([name, value]) => (
-            <TableRow key={name}>
-              <TableCell component="th" scope="row">{name}</TableCell>
-              <TableCell>{typeof value === 'string' ? value : JSON.stringify(value)}</TableCell>
-            </TableRow>
-          ))}
         </TableBody>
       </Table>
+      <Box mt={2}>
+        <Typography variant="subtitle2" component="h4" gutterBottom>
+          Inputs
+        </Typography>
+        <RunInputs run={run} />
+      </Box>
       {run.links.length > 0 && (
         <Box mt={2}>
           <Typography variant="subtitle2" component="h4">Links</Typography>
@@ -190,26 +154,13 @@ export function RunView(props: RunViewProps) {
         </Typography>
         {run.steps.length === 0 ? (
           <Typography variant="body2" color="textSecondary">
-            {run.status === 'pending-approval' && run.approval
-              ? 'Nothing is sent before the approvals are in.'
-              : 'No steps reported yet.'}
+            {noStepsText(run)}
           </Typography>
         ) : (
-          run.steps.map((step, index) => <StepItem key={step.title} step={step} index={index} />)
+          run.steps.map((step, index) => <StepItem key={step.title} step={step} index={index} run={run} />)
         )}
       </Box>
-      {rerunAction && (
-        <RunDialog
-          open
-          action={rerunAction}
-          rerunOf={run}
-          onClose={() => setRerunAction(undefined)}
-          onCreated={created => {
-            setRerunAction(undefined);
-            onRerun?.(created);
-          }}
-        />
-      )}
+      <RunStatusAnnouncer run={run} />
     </Box>
   );
 }

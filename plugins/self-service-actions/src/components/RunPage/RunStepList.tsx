@@ -1,0 +1,49 @@
+import { Run } from '@self-service-actions/plugin-self-service-actions-common';
+import List from '@material-ui/core/List';
+import ListItem from '@material-ui/core/ListItem';
+import ListItemText from '@material-ui/core/ListItemText';
+import Typography from '@material-ui/core/Typography';
+import { RunStatusChip } from '../RunStatusChip/RunStatusChip';
+import { formatDuration } from '../../utils/formatDuration';
+import { isUnfinishedStep, noStepsText } from '../../utils/runText';
+
+/** The steps of a run, as Scaffolder's task page lists them: status, title, duration; one selected. */
+export function RunStepList(props: { run: Run; selected?: string; onSelect(title: string): void }) {
+  const { run, selected, onSelect } = props;
+  if (run.steps.length === 0) {
+    return (
+      <Typography variant="body2" color="textSecondary" style={{ padding: 16 }}>
+        {noStepsText(run)}
+      </Typography>
+    );
+  }
+  return (
+    <List aria-label="Steps" data-testid="run-steps">
+      {run.steps.map(step => {
+        const unfinished = isUnfinishedStep(step, run);
+        const duration = formatDuration(step.startedAt, step.completedAt ?? (unfinished ? run.completedAt : null));
+        return (
+          <ListItem
+            key={step.title}
+            button
+            selected={step.title === selected}
+            aria-current={step.title === selected ? 'step' : undefined}
+            onClick={() => onSelect(step.title)}
+            data-testid="run-step"
+          >
+            <ListItemText
+              primary={step.title}
+              secondaryTypographyProps={{ component: 'div' }}
+              secondary={
+                <>
+                  <RunStatusChip status={step.status} unfinished={unfinished} />
+                  {duration && ` · ${duration}`}
+                </>
+              }
+            />
+          </ListItem>
+        );
+      })}
+    </List>
+  );
+}

@@ -1,0 +1,41 @@
+import { LogViewer } from '@backstage/core-components';
+import { Run, RunStep } from '@self-service-actions/plugin-self-service-actions-common';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Typography from '@material-ui/core/Typography';
+import GetAppIcon from '@material-ui/icons/GetApp';
+import { downloadText, stepLogFileName } from '../../utils/downloadText';
+
+/** The selected step's log in Backstage's LogViewer (with its search), and a Download button. */
+export function StepLog(props: { run: Run; step?: RunStep }) {
+  const { run, step } = props;
+  const lines = step?.logs ?? [];
+  return (
+    <Box display="flex" flexDirection="column" height="100%">
+      <Box display="flex" alignItems="center" px={2} py={1} style={{ gap: 16 }}>
+        <Typography variant="h6" component="h2" style={{ flexGrow: 1 }}>
+          {step ? `Log of ${step.title}` : 'Log'}
+        </Typography>
+        {step && (
+          <Button
+            size="small"
+            startIcon={<GetAppIcon />}
+            disabled={lines.length === 0}
+            onClick={() => downloadText(stepLogFileName(run.id, step.title), `${lines.join('\n')}\n`)}
+          >
+            Download log
+          </Button>
+        )}
+      </Box>
+      <Box flexGrow={1} minHeight={420} data-testid="step-log">
+        {lines.length > 0 ? (
+          <LogViewer text={lines.join('\n')} />
+        ) : (
+          <Typography variant="body2" color="textSecondary" style={{ padding: 16 }}>
+            {step ? 'This step has no log lines yet.' : 'Select a step to see its log.'}
+          </Typography>
+        )}
+      </Box>
+    </Box>
+  );
+}
