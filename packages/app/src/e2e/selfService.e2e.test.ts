@@ -5,209 +5,22 @@
  * End to end in a real browser: the demo (backend, app dev server, example receiver) and
  * Debian's Chromium driven by playwright-core. It fails, never skips, without Chromium.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { AddressInfo } from 'node:net';
-import { chromium, Browser, Page } from 'playwright-core';
-import { createReceiver } from 'example-webhook-receiver';
+import {
+  appUrl,
+  backendUrl,
+  screenshots,
+  guestToken,
+  startDemoInBrowser,
+  stopDemoInBrowser,
+  signedInPage,
+} from './__testUtils__/demoInBrowser';
+import { seriousViolations } from './__testUtils__/axe';
 
 jest.setTimeout(300_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const root = path.resolve(__dirname, '../../../..');
-const cli = require.resolve('@backstage/cli/bin/backstage-cli', { paths: [root] });
-const appPort = 3100;
-const backendPort = 7147;
-// A second instance on the same PostgreSQL database, signed in as olivia (platform team): the
-// second identity that approves in the browser.
-const secondPort = 7157;
-const appUrl = `http://localhost:${appPort}`;
-const backendUrl = `http://localhost:${backendPort}`;
-const secondUrl = `http://localhost:${secondPort}`;
-const postgresUrl =
-  process.env.BACKSTAGE_TEST_DATABASE_POSTGRES16_CONNECTION_STRING ??
-  'postgresql://postgres@127.0.0.1:5432/postgres';
-const databasePrefix = `ssa_e2e_${process.pid}_`;
-// The README's pictures are refreshed with UPDATE_SCREENSHOTS=1; otherwise they go to a temp dir.
-const screenshots = process.env.UPDATE_SCREENSHOTS
-  ? path.join(root, 'docs/images')
-  : fs.mkdtempSync(path.join(os.tmpdir(), 'ssa-screenshots-'));
-
-// Warnings React and MUI v4 / RJSF print in development about their own internals.
-const LIBRARY_WARNINGS = [/findDOMNode is deprecated/, /Support for defaultProps will be removed/, /The prop `rows` of `ForwardRef\(TextField\)` is deprecated/];
-
-const processes: ChildProcess[] = [];
-let browser: Browser | undefined;
-let receiver: ReturnType<typeof createReceiver> | undefined;
-
-function start(cwd: string, args: string[], env: Record<string, string>) {
-  const output: string[] = [];
-  const child = spawn(process.execPath, [cli, 'package', 'start', ...args], {
-    cwd: path.join(root, cwd),
-    env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', d => output.push(String(d)));
-  child.stderr!.on('data', d => output.push(String(d)));
-  processes.push(child);
-  return { child, output };
-}
-
-async function waitForUrl(url: string, ok: (status: number) => boolean, timeoutMs: number, what: { output: string[]; child: ChildProcess }) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (what.child.exitCode !== null) throw new Error(`exited early:\n${what.output.join('')}`);
-    const status = await fetch(url).then(r => r.status, () => 0);
-    if (ok(status)) return;
-    if (Date.now() > deadline) throw new Error(`${url} not up in time:\n${what.output.join('').slice(-3000)}`);
-    await new Promise(r => setTimeout(r, 500));
-  }
-}
-
-async function guestToken(url = backendUrl): Promise<string> {
-  const res = await fetch(`${url}/api/auth/guest/refresh`, { headers: { 'x-requested-with': 'XMLHttpRequest' } });
-  return (await res.json()).backstageIdentity.token;
-}
-
-/** Drops the databases (one per plugin) the backends created. */
-async function dropDatabases() {
-  // pg is a dependency of the demo backend
-  const { Client } = require(require.resolve('pg', { paths: [path.join(root, 'packages/backend')] }));
-  const client = new Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query('SELECT datname FROM pg_database WHERE datname LIKE $1', [
-      `${databasePrefix}%`,
-    ]);
-    for (const { datname } of rows) {
-      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-    }
-  } finally {
-    await client.end();
-  }
-}
-
-beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
-  }
-  receiver = createReceiver({
-    stepDelayMs: 1000,
-    log: () => {},
-    signingSecret: 'whsec_eln4ilYOy1NJc7IDmI6rjnsCvV9noUHEAvUla7C7JDA=',
-  });
-  await new Promise<void>(resolve => receiver!.server.listen(0, '127.0.0.1', resolve));
-  const receiverUrl = `http://127.0.0.1:${(receiver.server.address() as AddressInfo).port}`;
-
-  const config = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ssa-e2e-')), 'e2e.yaml');
-  fs.writeFileSync(
-    config,
-    [
-      'app:',
-      `  baseUrl: ${appUrl}`,
-      'backend:',
-      `  baseUrl: ${backendUrl}`,
-      '  listen:',
-      `    port: ${backendPort}`,
-      '  cors:',
-      `    origin: ${appUrl}`,
-      '',
-    ].join('\n'),
-  );
-  const configArgs = ['--config', '../../app-config.yaml', '--config', config];
-  // On PostgreSQL, so that a second instance (another identity) shares the runs and the
-  // auth keys that sign its users' tokens.
-  const postgres = ['--config', path.join(root, 'packages/backend/app-config.postgres.yaml')];
-  const databaseEnv = { SSA_DEMO_POSTGRES_URL: postgresUrl, SSA_DEMO_DATABASE_PREFIX: databasePrefix };
-  const backend = start('packages/backend', [...configArgs, ...postgres], {
-    DEMO_RECEIVER_URL: receiverUrl,
-    ...databaseEnv,
-  });
-  const app = start('packages/app', configArgs, { BROWSER: 'none' });
-  await waitForUrl(`${backendUrl}/api/self-service-actions/actions`, s => s === 401, 120_000, backend);
-  // started after the first: two instances migrating at once can trip over the migration lock
-  const secondConfig = path.join(path.dirname(config), 'second.yaml');
-  fs.writeFileSync(
-    secondConfig,
-    `backend:\n  baseUrl: ${secondUrl}\n  listen:\n    port: ${secondPort}\n`,
-  );
-  const second = start(
-    'packages/backend',
-    [...configArgs, ...postgres, '--config', path.join(root, 'packages/backend/app-config.instance2.yaml'), '--config', secondConfig],
-    { DEMO_RECEIVER_URL: receiverUrl, ...databaseEnv },
-  );
-  await waitForUrl(`${secondUrl}/api/self-service-actions/actions`, s => s === 401, 120_000, second);
-  await waitForUrl(appUrl, s => s === 200, 180_000, app);
-  // the guest user must be in the catalog before signing in, or it would get no groups
-  const token = await guestToken();
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const res = await fetch(`${backendUrl}/api/self-service-actions/actions?entityRef=component:default/payments`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    if (res.status === 200) break;
-    await new Promise(r => setTimeout(r, 500));
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  receiver?.server.close();
-  for (const child of processes) {
-    child.kill('SIGTERM');
-  }
-  await Promise.all(processes.map(child => (child.exitCode === null ? new Promise(r => child.once('exit', r)) : null)));
-  await dropDatabases();
-});
-
-/**
- * A signed-in browser on the app. As `olivia`, the app's guest sign-in is answered by the
- * second instance (olivia's guest): a real token from the real auth backend, which the first
- * instance accepts since both share the auth keys in PostgreSQL.
- */
-async function signedInPage(
-  as: 'jane' | 'olivia' = 'jane',
-  path_ = '/catalog/default/component/payments',
-): Promise<{ page: Page; consoleErrors: string[] }> {
-  const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
-  if (as === 'olivia') {
-    await context.route(`${backendUrl}/api/auth/guest/refresh*`, async route => {
-      const res = await fetch(`${secondUrl}/api/auth/guest/refresh`, {
-        headers: { 'x-requested-with': 'XMLHttpRequest' },
-      });
-      await route.fulfill({ status: res.status, contentType: 'application/json', body: await res.text() });
-    });
-  }
-  const page = await context.newPage();
-  const consoleErrors: string[] = [];
-  page.on('console', message => {
-    if (message.type() === 'error' && !LIBRARY_WARNINGS.some(w => w.test(message.text()))) {
-      consoleErrors.push(message.text());
-    }
-  });
-  page.on('pageerror', error => consoleErrors.push(error.message));
-  await page.goto(`${appUrl}${path_}`);
-  await page.getByRole('button', { name: 'Enter' }).click();
-  if (path_.startsWith('/catalog/')) {
-    await page.getByRole('tab', { name: 'Self-service' }).waitFor();
-  }
-  return { page, consoleErrors };
-}
+beforeAll(startDemoInBrowser);
+afterAll(stopDemoInBrowser);
 
 describe('self-service actions in the browser', () => {
   it('runs the demo action from a Service page and watches it complete live', async () => {
@@ -224,7 +37,7 @@ describe('self-service actions in the browser', () => {
 
     // client validation: the required reason is missing
     await page.getByRole('button', { name: 'Run', exact: true }).click();
-    await page.getByText('must have required property').first().waitFor();
+    await page.getByText('Reason is required').first().waitFor();
 
     await reason.fill('Pods stuck after deploy');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
@@ -370,5 +183,41 @@ describe('self-service actions in the browser', () => {
     expect(await run.isDisabled()).toBe(true);
     await page.getByLabel('Type payments to confirm').fill('payments');
     expect(await run.isDisabled()).toBe(false);
+  });
+
+  it('has no serious or critical accessibility violation on the tab, the run form, a run page and the Self-service page', async () => {
+    const { page } = await signedInPage();
+    await page.getByRole('tab', { name: 'Self-service' }).click();
+    await page.getByText('Restart service', { exact: true }).first().waitFor();
+    expect({ screen: 'entity tab', violations: await seriousViolations(page) }).toEqual({ screen: 'entity tab', violations: [] });
+
+    await page.getByRole('button', { name: 'Run Restart service' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    expect({ screen: 'run form', violations: await seriousViolations(page) }).toEqual({ screen: 'run form', violations: [] });
+    await dialog.getByRole('button', { name: 'Run', exact: true }).click();
+    await dialog.getByText('Reason is required').waitFor();
+    expect({ screen: 'run form with errors', violations: await seriousViolations(page) }).toEqual({
+      screen: 'run form with errors',
+      violations: [],
+    });
+    await page.keyboard.press('Escape');
+
+    const token = await guestToken();
+    const created = await fetch(`${backendUrl}/api/self-service-actions/actions/restart-service/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ entityRef: 'component:default/payments', inputs: { reason: 'accessibility' } }),
+    }).then(res => res.json());
+    await page.goto(`${appUrl}/self-service-actions/runs/${created.id}`);
+    await page.getByRole('button', { name: /Download log/i }).waitFor();
+    expect({ screen: 'run page', violations: await seriousViolations(page) }).toEqual({ screen: 'run page', violations: [] });
+
+    await page.goto(`${appUrl}/self-service-actions`);
+    await page.getByRole('table', { name: 'Runs' }).waitFor();
+    expect({ screen: 'Self-service page', violations: await seriousViolations(page) }).toEqual({
+      screen: 'Self-service page',
+      violations: [],
+    });
   });
 });

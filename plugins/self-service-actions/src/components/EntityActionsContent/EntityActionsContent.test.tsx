@@ -66,7 +66,7 @@ describe('EntityActionsContent', () => {
     expect(within(dialog).getByLabelText(/API key/)).toHaveAttribute('type', 'password');
 
     await userEvent.click(within(dialog).getByRole('button', { name: 'Run' }));
-    expect(await within(dialog).findByText(/must have required property/)).toBeInTheDocument();
+    expect(await within(dialog).findByText('Reason is required')).toBeInTheDocument();
     expect(api.createRun).not.toHaveBeenCalled();
 
     await userEvent.type(within(dialog).getByLabelText(/Reason/), 'stuck');

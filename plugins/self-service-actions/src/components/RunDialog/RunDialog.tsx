@@ -21,8 +21,9 @@ import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
 import { EntityPickerField, OwnerPickerField } from './EntityPickerField';
-import { formUiSchema, secretInputNames, toExtraErrors } from './formUtils';
+import { formUiSchema, plainFormErrors, secretInputNames, toExtraErrors } from './formUtils';
 import { useDangerButtonStyles } from '../RunActions/dangerButton';
+import { useRunFormStyles } from './formStyles';
 import { entityName } from '../../utils/runText';
 
 const Form = withTheme(MuiTheme);
@@ -81,6 +82,7 @@ export function RunDialog(props: RunDialogProps) {
   const confirmName = isDelete ? target ?? action.name : undefined;
   const confirmed = !confirmName || confirmation === confirmName;
   const danger = useDangerButtonStyles();
+  const formStyles = useRunFormStyles();
   const formId = `ssa-run-form-${action.id}`;
 
   const submit = async (inputs: JsonObject) => {
@@ -116,7 +118,7 @@ export function RunDialog(props: RunDialogProps) {
         {action.name}
         {target ? ` on ${target}` : ''}
       </DialogTitle>
-      <DialogContent>
+      <DialogContent className={formStyles.form}>
         {action.description && <Typography variant="body2" paragraph>{action.description}</Typography>}
         {rerunOf && secrets.length > 0 && (
           <Alert severity="info">Secret inputs are never stored: enter {secrets.join(', ')} again.</Alert>
@@ -134,6 +136,7 @@ export function RunDialog(props: RunDialogProps) {
           fields={fields}
           validator={validator}
           extraErrors={extraErrors}
+          transformErrors={plainFormErrors}
           showErrorList={false}
           noHtml5Validate
           disabled={submitting}

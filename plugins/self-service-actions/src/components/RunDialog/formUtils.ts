@@ -1,5 +1,5 @@
 import { isJsonObject, JsonObject } from '@self-service-actions/plugin-self-service-actions-common';
-import { ErrorSchema, UiSchema } from '@rjsf/utils';
+import { ErrorSchema, RJSFValidationError, UiSchema } from '@rjsf/utils';
 
 /** The uiSchema to render: the action's, with secret properties as password fields. */
 export function formUiSchema(schema: JsonObject, uiSchema?: JsonObject): UiSchema {
@@ -51,4 +51,17 @@ export function toExtraErrors(fieldErrors: FieldError[]): {
     node.__errors = [...(node.__errors ?? []), message];
   }
   return { extraErrors, otherErrors };
+}
+
+/**
+ * Form errors in the field's own words: "Reason is required" rather than ajv's "must have
+ * required property 'Reason'" (RJSF puts the field's title in the quotes).
+ */
+export function plainFormErrors(errors: RJSFValidationError[]): RJSFValidationError[] {
+  return errors.map(error => {
+    if (error.name !== 'required') return error;
+    const field = /'([^']+)'/.exec(error.message ?? '')?.[1] ?? String(error.params?.missingProperty ?? 'This field');
+    const message = `${field} is required`;
+    return { ...error, message, stack: message };
+  });
 }

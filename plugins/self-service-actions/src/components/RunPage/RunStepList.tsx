@@ -1,6 +1,7 @@
 import { Run } from '@self-service-actions/plugin-self-service-actions-common';
 import List from '@material-ui/core/List';
 import ListItem from '@material-ui/core/ListItem';
+import Box from '@material-ui/core/Box';
 import ListItemText from '@material-ui/core/ListItemText';
 import Typography from '@material-ui/core/Typography';
 import { RunStatusChip } from '../RunStatusChip/RunStatusChip';
@@ -18,7 +19,8 @@ export function RunStepList(props: { run: Run; selected?: string; onSelect(title
     );
   }
   return (
-    <List aria-label="Steps" data-testid="run-steps">
+    // a nav of buttons, not a list: MUI renders button items as divs, which a <ul> may not hold
+    <List component="nav" aria-label="Steps" data-testid="run-steps">
       {run.steps.map(step => {
         const unfinished = isUnfinishedStep(step, run);
         const duration = formatDuration(step.startedAt, step.completedAt ?? (unfinished ? run.completedAt : null));
@@ -35,10 +37,11 @@ export function RunStepList(props: { run: Run; selected?: string; onSelect(title
               primary={step.title}
               secondaryTypographyProps={{ component: 'div' }}
               secondary={
-                <>
+                // status and duration on one line: the list stays as short as the steps
+                <Box display="flex" alignItems="center" justifyContent="space-between" style={{ gap: 8 }}>
                   <RunStatusChip status={step.status} unfinished={unfinished} />
-                  {duration && ` · ${duration}`}
-                </>
+                  {duration && <span>{duration}</span>}
+                </Box>
               }
             />
           </ListItem>

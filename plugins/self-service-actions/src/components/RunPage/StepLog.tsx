@@ -1,12 +1,12 @@
-import { LogViewer } from '@backstage/core-components';
 import { Run, RunStep } from '@self-service-actions/plugin-self-service-actions-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';
 import GetAppIcon from '@material-ui/icons/GetApp';
 import { downloadText, stepLogFileName } from '../../utils/downloadText';
+import { LogLines } from '../LogLines/LogLines';
 
-/** The selected step's log in Backstage's LogViewer (with its search), and a Download button. */
+/** The selected step's log, searchable, and a Download button. */
 export function StepLog(props: { run: Run; step?: RunStep }) {
   const { run, step } = props;
   const lines = step?.logs ?? [];
@@ -29,7 +29,7 @@ export function StepLog(props: { run: Run; step?: RunStep }) {
       </Box>
       <Box flexGrow={1} minHeight={420} data-testid="step-log">
         {lines.length > 0 ? (
-          <LogViewer text={lines.join('\n')} />
+          <LogLines lines={lines} label={`Log of ${step?.title ?? 'the step'}`} />
         ) : (
           <Typography variant="body2" color="textSecondary" style={{ padding: 16 }}>
             {step ? 'This step has no log lines yet.' : 'Select a step to see its log.'}

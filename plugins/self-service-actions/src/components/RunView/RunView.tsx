@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { LogViewer, Progress, ResponseErrorPanel, Link } from '@backstage/core-components';
+import { Progress, ResponseErrorPanel, Link } from '@backstage/core-components';
+import { LogLines } from '../LogLines/LogLines';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { Run, RunStep } from '@self-service-actions/plugin-self-service-actions-common';
 import Accordion from '@material-ui/core/Accordion';
@@ -43,7 +44,7 @@ function StepItem(props: { step: RunStep; index: number; run: Run }) {
       <AccordionDetails id={`${id}-logs`}>
         {step.logs?.length ? (
           <div style={{ height: 200, width: '100%' }}>
-            <LogViewer text={step.logs.join('\n')} />
+            <LogLines lines={step.logs} label={`Log of ${step.title}`} />
           </div>
         ) : (
           <Typography variant="body2" color="textSecondary">
