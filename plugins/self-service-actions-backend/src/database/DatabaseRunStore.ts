@@ -17,6 +17,7 @@ import {
 import { DbRunRow, DbRunRowWithSteps, DbStepRow, toInsertedRow, toRecord, toRowChanges } from './rows';
 import { encodeCursor, whereListed } from './listQuery';
 import { PostgresBatches, RunTarget } from './postgres/PostgresBatches';
+import { expireSqliteBatch } from './sqliteExpire';
 import {
   POSTGRES_STEPS_JSON,
   POSTGRES_STEPS_JSON_FOR_LISTS,
@@ -354,9 +355,9 @@ export class DatabaseRunStore implements RunStore {
   }
 
   async expireRuns(options: ExpireOptions): Promise<string[]> {
-    const { now, batchSize, statuses, dispatchStatuses, status, message, stepStatus } = options;
     // One short statement per batch: no transaction is held while anything slow happens.
     if (this.isPostgres) {
+      const { now, batchSize, statuses, dispatchStatuses, status, message, stepStatus } = options;
       const result = await this.db.raw(
         postgresExpireBatch(statuses.length, dispatchStatuses.length),
         [
@@ -366,40 +367,7 @@ export class DatabaseRunStore implements RunStore {
       );
       return result.rows.map((row: { id: string }) => row.id);
     }
-    // SQLite runs one writing transaction at a time: the batch and its steps, together.
-    return this.db.transaction(async tx => {
-      const batch = tx<DbRunRow>('runs')
-        .whereIn('status', statuses)
-        .whereIn('dispatch_status', dispatchStatuses)
-        .where('expires_at', '<', now)
-        .orderBy('expires_at')
-        .limit(batchSize)
-        .select('id');
-      const expired = await tx<DbRunRow>('runs')
-        .whereIn('id', batch)
-        .whereIn('status', statuses)
-        .update(
-          {
-            status,
-            message,
-            completed_at: now,
-            updated_at: now,
-            // Every write bumps the revision, so a report decided on the open run is retried.
-            revision: tx.raw('revision + 1') as unknown as number,
-          },
-          ['id'],
-        );
-      const ids = (expired as unknown as Array<{ id: string } | string>).map(row =>
-        typeof row === 'string' ? row : row.id,
-      );
-      if (ids.length > 0) {
-        await tx<DbStepRow>('run_steps')
-          .whereIn('run_id', ids)
-          .whereIn('status', OPEN_STEP_STATUSES)
-          .update({ status: stepStatus, completed_at: tx.raw('coalesce(completed_at, ?)', [now]) as unknown as Date });
-      }
-      return ids;
-    });
+    return expireSqliteBatch(this.db, options);
   }
 
   /** The select expression of a run's steps as one JSON array (see POSTGRES_STEPS_JSON). */

@@ -118,7 +118,8 @@ export const postgresExpireBatch = (statuses: number, dispatchStatuses: number) 
   returning id
 ), closed_steps as (
   update run_steps set status = ?, completed_at = coalesce(completed_at, ?)
-  where run_id in (select id from expired) and status in (${placeholders(OPEN_STEP_STATUSES.length)})
+  where run_id = any(array(select id from expired))
+    and status in (${placeholders(OPEN_STEP_STATUSES.length)})
 )
 select id from expired`;
 
