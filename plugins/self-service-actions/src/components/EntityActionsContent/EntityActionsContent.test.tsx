@@ -64,9 +64,14 @@ describe('EntityActionsContent', () => {
     await userEvent.click(await screen.findByRole('button', { name: 'Run Restart service' }));
     const dialog = await screen.findByRole('dialog');
     expect(within(dialog).getByLabelText(/API key/)).toHaveAttribute('type', 'password');
+    // the form opens with the focus on its first field
+    await waitFor(() => expect(within(dialog).getByLabelText(/Reason/)).toHaveFocus());
 
+    within(dialog).getByLabelText(/API key/).focus();
     await userEvent.click(within(dialog).getByRole('button', { name: 'Run' }));
     expect(await within(dialog).findByText('Reason is required')).toBeInTheDocument();
+    // a failed submit takes the focus to the first invalid field
+    await waitFor(() => expect(within(dialog).getByLabelText(/Reason/)).toHaveFocus());
     expect(api.createRun).not.toHaveBeenCalled();
 
     await userEvent.type(within(dialog).getByLabelText(/Reason/), 'stuck');

@@ -137,6 +137,7 @@ export function RunDialog(props: RunDialogProps) {
           validator={validator}
           extraErrors={extraErrors}
           transformErrors={plainFormErrors}
+          focusOnFirstError
           showErrorList={false}
           noHtml5Validate
           disabled={submitting}

@@ -1,7 +1,10 @@
 import { isJsonObject, JsonObject } from '@self-service-actions/plugin-self-service-actions-common';
 import { ErrorSchema, RJSFValidationError, UiSchema } from '@rjsf/utils';
 
-/** The uiSchema to render: the action's, with secret properties as password fields. */
+/**
+ * The uiSchema to render: the action's, with secret properties as password fields and the
+ * focus on the first field when the form opens (in `ui:order` when the action gives one).
+ */
 export function formUiSchema(schema: JsonObject, uiSchema?: JsonObject): UiSchema {
   const result: UiSchema = { ...(uiSchema as UiSchema) };
   const properties = isJsonObject(schema.properties) ? schema.properties : {};
@@ -9,6 +12,11 @@ export function formUiSchema(schema: JsonObject, uiSchema?: JsonObject): UiSchem
     if (isJsonObject(property) && property.secret === true) {
       result[name] = { ...(result[name] as object), 'ui:widget': 'password' };
     }
+  }
+  const order = Array.isArray(result['ui:order']) ? (result['ui:order'] as string[]) : [];
+  const first = [...order.filter(name => name in properties), ...Object.keys(properties)][0];
+  if (first && !Object.values(result).some(field => isJsonObject(field) && 'ui:autofocus' in field)) {
+    result[first] = { ...(result[first] as object), 'ui:autofocus': true };
   }
   return result;
 }
