@@ -9,6 +9,7 @@ import path from 'node:path';
 import {
   appUrl,
   backendUrl,
+  secondUrl,
   screenshots,
   guestToken,
   startDemoInBrowser,
@@ -127,25 +128,45 @@ describe('self-service actions in the browser', () => {
   });
 
   it('opens a run page by URL and follows its steps and the running step log live', async () => {
-    const res = await fetch(`${backendUrl}/api/self-service-actions/actions/restart-service/runs`, {
+    // a run held for approval: the page is open, and live, before its first step starts
+    const res = await fetch(`${backendUrl}/api/self-service-actions/actions/deploy-production/runs`, {
       method: 'POST',
       headers: { authorization: `Bearer ${await guestToken()}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ entityRef: 'component:default/payments', inputs: { reason: 'Opened by URL', replicas: 3 } }),
+      body: JSON.stringify({ entityRef: 'component:default/payments', inputs: { version: '2.0.1' } }),
     });
     expect(res.status).toBe(201);
     const { id } = await res.json();
     const { page, consoleErrors } = await signedInPage('jane', `/self-service-actions/runs/${id}`);
-    await page.getByRole('heading', { name: 'Restart service on payments' }).waitFor();
+    await page.getByRole('heading', { name: 'Deploy to production on payments' }).waitFor();
     const summary = page.getByTestId('run-summary');
     await summary.getByText(id).waitFor();
-    // the log follows the step running now, then the run completes without a reload
-    await page.getByRole('heading', { name: 'Log of Check out configuration' }).waitFor({ timeout: 20_000 });
+    await summary.locator('[data-testid="run-status"][data-status="pending-approval"]').waitFor();
+    // olivia (platform team) approves through the API of the second instance
+    const approved = await fetch(`${secondUrl}/api/self-service-actions/runs/${id}/approve`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await guestToken(secondUrl)}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(approved.status).toBe(200);
+    // while the run goes on, the log shown is the running step's (checked in the page, often)
+    await page.waitForFunction(
+      () => {
+        const running = [...document.querySelectorAll('[data-testid="run-step"]')].find(step =>
+          step.querySelector('[data-testid="run-status"][data-status="inprogress"]'),
+        );
+        const title = running?.querySelector('[class*="MuiListItemText-primary"]')?.textContent;
+        const heading = [...document.querySelectorAll('h2')].map(h => h.textContent);
+        return Boolean(title) && heading.includes(`Log of ${title}`);
+      },
+      undefined,
+      { polling: 100, timeout: 30_000 },
+    );
     await summary.locator('[data-testid="run-status"][data-status="complete"]').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('run-steps').getByTestId('run-step').count()).toBe(5);
     await page.getByTestId('run-steps').getByText('Run action').click();
     await page.getByRole('heading', { name: 'Log of Run action' }).waitFor();
     await page.getByTestId('step-log').getByText('Rollout finished').waitFor();
-    await page.getByRole('table', { name: 'Inputs' }).getByText('Replicas').waitFor();
+    await page.getByRole('table', { name: 'Inputs' }).getByText('Version').waitFor();
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.screenshot({ path: path.join(screenshots, 'run-page.png') });
     // eslint-disable-next-line no-console

@@ -38,6 +38,9 @@ export const processes: ChildProcess[] = [];
 let browser: Browser | undefined;
 let receiver: ReturnType<typeof createReceiver> | undefined;
 
+/** Set once the tests are over: processes exiting then are expected to. */
+let stopping = false;
+
 function start(cwd: string, args: string[], env: Record<string, string>) {
   const output: string[] = [];
   const child = spawn(process.execPath, [cli, 'package', 'start', ...args], {
@@ -47,6 +50,13 @@ function start(cwd: string, args: string[], env: Record<string, string>) {
   });
   child.stdout!.on('data', d => output.push(String(d)));
   child.stderr!.on('data', d => output.push(String(d)));
+  // A process that dies while the tests run says why (the tests would only see refused calls).
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      // eslint-disable-next-line no-console
+      console.error(`${cwd} ${args.join(' ')} exited (${code ?? signal}) during the tests:\n${output.join('').slice(-5000)}`);
+    }
+  });
   processes.push(child);
   return { child, output };
 }
@@ -164,6 +174,7 @@ export async function startDemoInBrowser() {
 
 /** Stops everything startDemoInBrowser started and drops its databases. */
 export async function stopDemoInBrowser() {
+  stopping = true;
   await browser?.close();
   receiver?.server.close();
   for (const child of processes) {
