@@ -303,10 +303,11 @@ export class DatabaseRunStore implements RunStore {
     const stepsForLists = this.isPostgres ? POSTGRES_STEPS_JSON_FOR_LISTS : SQLITE_STEPS_JSON_FOR_LISTS;
     const query = this.db<DbRunRowWithSteps>('runs').select('runs.*', this.db.raw(stepsForLists));
     whereListed(query, options);
+    const direction = options.order === 'oldest' ? 'asc' : 'desc';
     const rows = await query
       .orderBy([
-        { column: 'created_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
+        { column: 'created_at', order: direction },
+        { column: 'id', order: direction },
       ])
       .limit(limit + 1);
     const runs = rows.slice(0, limit).map(toRecord);

@@ -155,7 +155,12 @@ export interface RunListOptions {
   permissionCriteria?: PermissionCriteria<RunPermissionQuery>;
   limit: number;
   cursor?: string;
+  /** By creation time: newest first (default) or oldest first. */
+  order?: RunListOrder;
 }
+
+/** The order of a run list. */
+export type RunListOrder = 'newest' | 'oldest';
 
 /** Storage of runs, steps and report tokens: SQL only, no lifecycle rule. */
 export interface RunStore {

@@ -56,7 +56,7 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 
 /** Narrows a run list query to the filters, the caller's visibility, the policy and the cursor. */
 export function whereListed(query: Knex.QueryBuilder, options: RunListOptions): void {
-  const { filter, visibility, permissionCriteria, cursor } = options;
+  const { filter, visibility, permissionCriteria, cursor, order = 'newest' } = options;
   if (filter.actionId) query.where('action_id', filter.actionId);
   if (filter.entityRef) query.where('entity_ref', filter.entityRef);
   if (filter.status) query.where('status', filter.status);
@@ -86,11 +86,13 @@ export function whereListed(query: Knex.QueryBuilder, options: RunListOptions): 
   }
   if (cursor) {
     const after = decodeCursor(cursor);
-    query.where(older =>
-      older
-        .where('created_at', '<', after.createdAt)
+    // past the cursor in the list's order: older runs, or newer ones oldest first
+    const beyond = order === 'oldest' ? '>' : '<';
+    query.where(next =>
+      next
+        .where('created_at', beyond, after.createdAt)
         .orWhere(sameTime =>
-          sameTime.where('created_at', '=', after.createdAt).andWhere('id', '<', after.id),
+          sameTime.where('created_at', '=', after.createdAt).andWhere('id', beyond, after.id),
         ),
     );
   }

@@ -15,7 +15,7 @@ import {
 import { ActionCatalog } from '../actions/ActionCatalog';
 import { entityOwners, normalizeEntityRef } from '../actions/entities';
 import { ActionDefinition } from '../actions/types';
-import { RunRecord, RunStore } from '../database/RunStore';
+import { RunListOrder, RunRecord, RunStore } from '../database/RunStore';
 import { toApiRun } from './toApiRun';
 
 /** Query of the run list (`GET /runs`). */
@@ -28,6 +28,8 @@ export interface RunListQuery {
   awaitingMyDecision?: boolean;
   limit?: number;
   cursor?: string;
+  /** newest (default) or oldest first. */
+  order?: string;
 }
 
 /** Owners of runs' entities by entity ref (see RunReader.present). */
@@ -56,6 +58,9 @@ export class RunReader {
   async listRuns(ctx: RequestContext, query: RunListQuery): Promise<RunList> {
     if (query.status !== undefined && !RUN_STATUSES.includes(query.status as RunStatus)) {
       throw new InputError(`status must be one of ${RUN_STATUSES.join(', ')}`);
+    }
+    if (query.order !== undefined && query.order !== 'newest' && query.order !== 'oldest') {
+      throw new InputError('order must be newest or oldest');
     }
     for (const [name, value] of Object.entries({
       actionId: query.actionId,
@@ -89,6 +94,7 @@ export class RunReader {
       permissionCriteria: allowed.criteria,
       limit,
       cursor: query.cursor,
+      order: query.order as RunListOrder | undefined,
     });
     const byId = new Map(actions.map(action => [action.id, action]));
     // The rest of "may decide now" (the run's own approvers, self-approval, a decision already

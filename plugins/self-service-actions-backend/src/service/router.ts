@@ -164,7 +164,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const ctx = await requestContext(req);
     // The validator has checked every parameter against the spec (and may have converted
     // limit and mine from their text); String() and Number() take either form.
-    const { actionId, entityRef, status, mine, awaitingMyDecision, limit, cursor } = req.query;
+    const { actionId, entityRef, status, mine, awaitingMyDecision, limit, cursor, order } = req.query;
     res.json(
       await reader.listRuns(ctx, {
         actionId,
@@ -174,6 +174,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
         awaitingMyDecision: String(awaitingMyDecision) === 'true',
         limit: limit === undefined ? undefined : Number(limit),
         cursor,
+        order,
       }),
     );
   });

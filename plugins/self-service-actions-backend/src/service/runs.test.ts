@@ -52,7 +52,17 @@ describe.each(databases.eachSupportedId())('router: runs on %p', databaseId => {
       expect(page2.body.items.map((r: any) => r.id)).toEqual([janes.id]);
       expect(page2.body.nextCursor).toBeUndefined();
 
-      for (const query of ['?status=nope', '?limit=0', '?limit=1000', '?mine=maybe', '?cursor=zzz']) {
+      // oldest first, paging on in that order
+      expect(await ids('admin', '?order=oldest')).toEqual([janes.id, eds.id, sams.id]);
+      const oldest1 = await request(h.server).get(api('/runs?limit=2&order=oldest')).set(as('admin'));
+      expect(oldest1.body.items.map((r: any) => r.id)).toEqual([janes.id, eds.id]);
+      const oldest2 = await request(h.server)
+        .get(api(`/runs?limit=2&order=oldest&cursor=${oldest1.body.nextCursor}`))
+        .set(as('admin'));
+      expect(oldest2.body.items.map((r: any) => r.id)).toEqual([sams.id]);
+      expect(await ids('stranger', '?order=oldest')).toEqual([sams.id]);
+
+      for (const query of ['?status=nope', '?limit=0', '?limit=1000', '?mine=maybe', '?cursor=zzz', '?order=random']) {
         const res = await request(h.server).get(api(`/runs${query}`)).set(as('admin'));
         expect(res.status).toBe(400);
       }

@@ -562,6 +562,8 @@ export interface operations {
         limit?: number;
         /** @description Only the runs the caller may approve or reject now (pending approval, the caller an approver or an admin, not decided yet, not their own unless the action allows it). Such a page may hold fewer than `limit` runs while `nextCursor` says there are more. */
         awaitingMyDecision?: boolean;
+        /** @description `newest` first (the default) or `oldest` first, by creation time; a cursor pages on in the order of the page that gave it. */
+        order?: "newest" | "oldest";
         /** @description The `nextCursor` of the previous page. */
         cursor?: string;
       };

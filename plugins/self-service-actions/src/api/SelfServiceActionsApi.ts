@@ -19,6 +19,8 @@ export interface ListRunsOptions {
   awaitingMyDecision?: boolean;
   limit?: number;
   cursor?: string;
+  /** By creation time: newest first (default) or oldest first. */
+  order?: 'newest' | 'oldest';
 }
 
 /** Talks to the self-service actions backend. */

@@ -85,6 +85,7 @@ export class SelfServiceActionsClient implements SelfServiceActionsApi {
         awaitingMyDecision: options.awaitingMyDecision ? true : undefined,
         limit: options.limit,
         cursor: options.cursor,
+        order: options.order,
       },
     });
   }

@@ -1,4 +1,4 @@
-import { act, screen, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
@@ -120,5 +120,20 @@ describe('RunsTable', () => {
   it('says there are no runs yet when nothing is filtered', async () => {
     await renderTable(jest.fn().mockResolvedValue({ items: [] }));
     expect(await screen.findByText('No runs yet')).toBeInTheDocument();
+  });
+
+  it('sorts by start time, oldest first on request, paging from the start again', async () => {
+    const listRuns = jest.fn().mockResolvedValue({ items: [aRun()], nextCursor: 'c1' });
+    await renderTable(listRuns);
+    await screen.findByText('In progress');
+    expect(listRuns).toHaveBeenLastCalledWith(expect.objectContaining({ order: 'newest', cursor: undefined }));
+    await userEvent.click(screen.getByRole('button', { name: 'Older' }));
+    expect(listRuns).toHaveBeenLastCalledWith(expect.objectContaining({ order: 'newest', cursor: 'c1' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Started' }));
+    await waitFor(() =>
+      expect(listRuns).toHaveBeenLastCalledWith(expect.objectContaining({ order: 'oldest', cursor: undefined })),
+    );
+    expect(await screen.findByTestId('runs-count')).toHaveTextContent('Runs 1–1, more newer, oldest first');
+    expect(screen.getByRole('columnheader', { name: 'Started' })).toHaveAttribute('aria-sort', 'ascending');
   });
 });

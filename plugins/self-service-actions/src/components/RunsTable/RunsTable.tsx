@@ -16,6 +16,7 @@ import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
+import TableSortLabel from '@material-ui/core/TableSortLabel';
 import useAsync from 'react-use/esm/useAsync';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { ApiErrorPanel } from '../ApiErrorPanel/ApiErrorPanel';
@@ -112,6 +113,7 @@ export function RunsTable(props: RunsTableProps) {
   const [actionId, setActionId] = useState('');
   const [status, setStatus] = useState('');
   const [mine, setMine] = useState(false);
+  const [order, setOrder] = useState<'newest' | 'oldest'>('newest');
   // cursors of the pages before the current one; the last entry is the current page's cursor
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
   const cursor = cursors[cursors.length - 1];
@@ -129,8 +131,9 @@ export function RunsTable(props: RunsTableProps) {
         mine,
         limit: pageSize,
         cursor,
+        order,
       }),
-    [api, entityRef, actionId, status, mine, cursor, refreshKey, pageSize, changes],
+    [api, entityRef, actionId, status, mine, cursor, refreshKey, pageSize, changes, order],
   );
   const resetPaging = () => {
     setCursors([undefined]);
@@ -149,7 +152,8 @@ export function RunsTable(props: RunsTableProps) {
   const shownRunIds = useRef(new Set<string>());
   shownRunIds.current = new Set(page.value?.items.map(run => run.id));
   const onFirstPage = useRef(true);
-  onFirstPage.current = cursors.length <= 1;
+  // new runs come first only newest first: oldest first, they are on the last page
+  onFirstPage.current = cursors.length <= 1 && order === 'newest';
   const lastReload = useRef(0);
   const plannedReload = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useRunChangeSignals(changed => {
@@ -211,7 +215,7 @@ export function RunsTable(props: RunsTableProps) {
         />
         {page.value && page.value.items.length > 0 && (
           <Typography variant="body2" color="textSecondary" style={{ marginLeft: 'auto' }} data-testid="runs-count">
-            {`Runs ${firstShown}–${firstShown + page.value.items.length - 1}${page.value.nextCursor ? ', more older' : ''}, newest first`}
+            {`Runs ${firstShown}–${firstShown + page.value.items.length - 1}${page.value.nextCursor ? `, more ${order === 'newest' ? 'older' : 'newer'}` : ''}, ${order} first`}
           </Typography>
         )}
       </Box>
@@ -252,7 +256,18 @@ export function RunsTable(props: RunsTableProps) {
               {!entityRef && <TableCell>Entity</TableCell>}
               <TableCell>Status</TableCell>
               <TableCell>Initiated by</TableCell>
-              <TableCell>Started</TableCell>
+              <TableCell sortDirection={order === 'newest' ? 'desc' : 'asc'}>
+                <TableSortLabel
+                  active
+                  direction={order === 'newest' ? 'desc' : 'asc'}
+                  onClick={() => {
+                    setOrder(current => (current === 'newest' ? 'oldest' : 'newest'));
+                    resetPaging();
+                  }}
+                >
+                  Started
+                </TableSortLabel>
+              </TableCell>
               <TableCell>Duration</TableCell>
             </TableRow>
           </TableHead>
@@ -295,14 +310,14 @@ export function RunsTable(props: RunsTableProps) {
             if (cursors.length === 2) setNewerRuns(false);
             setCursors(c => c.slice(0, -1));
           }}>
-          Newer
+          {order === 'newest' ? 'Newer' : 'Older'}
         </Button>
         <Button
           size="small"
           disabled={!page.value?.nextCursor}
           onClick={() => setCursors(c => [...c, page.value?.nextCursor])}
         >
-          Older
+          {order === 'newest' ? 'Older' : 'Newer'}
         </Button>
       </Box>
     </Box>

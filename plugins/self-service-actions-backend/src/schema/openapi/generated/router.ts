@@ -220,6 +220,20 @@ export const spec = {
             }
           },
           {
+            "name": "order",
+            "in": "query",
+            "description": "`newest` first (the default) or `oldest` first, by creation time; a cursor pages on in the order of the page that gave it.",
+            "required": false,
+            "allowReserved": true,
+            "schema": {
+              "type": "string",
+              "enum": [
+                "newest",
+                "oldest"
+              ]
+            }
+          },
+          {
             "name": "cursor",
             "in": "query",
             "description": "The `nextCursor` of the previous page.",
