@@ -1,6 +1,5 @@
 import { useState } from 'react';
 import { useApi } from '@backstage/core-plugin-api';
-import { ResponseError } from '@backstage/errors';
 import {
   isFinalStatus,
   PublicActionDefinition,
@@ -10,11 +9,7 @@ import Button from '@material-ui/core/Button';
 import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
 import { RunDialog } from '../RunDialog/RunDialog';
 import { CancelRunDialog } from './CancelRunDialog';
-
-/** The message of a failed API call: the backend's own when it gave one. */
-export function errorMessage(e: unknown): string {
-  return e instanceof ResponseError ? e.body.error.message : (e as Error).message;
-}
+import { errorMessage } from '../../utils/errorMessage';
 
 /** Props of {@link RunActions}. */
 export interface RunActionsProps {

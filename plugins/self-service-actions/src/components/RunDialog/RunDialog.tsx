@@ -24,6 +24,7 @@ import { EntityPickerField, OwnerPickerField } from './EntityPickerField';
 import { formUiSchema, plainFormErrors, secretInputNames, toExtraErrors } from './formUtils';
 import { useDangerButtonStyles } from '../RunActions/dangerButton';
 import { useRunFormStyles } from './formStyles';
+import { errorMessage } from '../../utils/errorMessage';
 import { entityName } from '../../utils/runText';
 
 const Form = withTheme(MuiTheme);
@@ -104,7 +105,7 @@ export function RunDialog(props: RunDialogProps) {
         setExtraErrors(mapped.extraErrors);
         setError(mapped.otherErrors.length ? mapped.otherErrors.join('; ') : 'Please correct the highlighted fields.');
       } else {
-        setError(e instanceof ResponseError ? e.body.error.message : (e as Error).message);
+        setError(errorMessage(e));
       }
     } finally {
       setSubmitting(false);
