@@ -19,6 +19,8 @@ const cliDir = path.dirname(require.resolve('@backstage/cli/package.json', { pat
 const sqlite = process.argv.includes('--sqlite');
 // --load-only: the run and report figures only (no million-run seed, no sweep), for quick comparisons.
 const loadOnly = process.argv.includes('--load-only');
+// --runs-only: the run figures only (entity-page and global), for profiling run creation.
+const runsOnly = process.argv.includes('--runs-only');
 const postgresUrl = process.env.SSA_BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const prefix = `ssa_bench_${process.pid}_`;
 const PORT = 7217;
@@ -43,6 +45,8 @@ const LOG_LINES = 5;
 const LIST_RUNS = sqlite ? 100_000 : 1_000_000;
 const STALE_RUNS = 100_000;
 const base = `http://localhost:${PORT}/api/self-service-actions`;
+// A Service of the demo catalog (examples/), owned by team-a, which the guest user may see.
+const BENCH_ENTITY = 'component:default/payments';
 
 // The receiver runs in its own process, so the load generator does not slow it down. It
 // answers 202 at once and keeps each run's report token for the report phase.
@@ -88,6 +92,18 @@ selfServiceActions:
       status: Active
       owner: group:default/platform
       allowedPeople: ['*']
+      userInputs: { type: object, properties: { n: { type: integer } } }
+      method: { type: Webhook, url: 'http://127.0.0.1:${RECEIVER_PORT}/hook' }
+    # The main use: an action run from an entity's page (the entity read from the catalog as
+    # the user, who must be allowed to see it).
+    - id: bench-entity
+      name: Bench on an entity
+      type: Day2
+      icon: play
+      status: Active
+      owner: group:default/platform
+      allowedPeople: ['*']
+      appliesTo: [Service]
       userInputs: { type: object, properties: { n: { type: integer } } }
       method: { type: Webhook, url: 'http://127.0.0.1:${RECEIVER_PORT}/hook' }
 `,
@@ -232,6 +248,11 @@ async function database() {
       url: `${base}/actions/bench/runs`, method: 'POST', headers: auth, body: JSON.stringify({ inputs: { n: 0 } }),
       connections: CONNECTIONS, amount: WARM_UP_RUNS,
     });
+    await run({
+      url: `${base}/actions/bench-entity/runs`, method: 'POST', headers: auth,
+      body: JSON.stringify({ entityRef: BENCH_ENTITY, inputs: { n: 0 } }),
+      connections: CONNECTIONS, amount: WARM_UP_RUNS,
+    });
     const warmUpTokens = await (await fetch(`http://127.0.0.1:${RECEIVER_PORT}/tokens`)).json();
     await run({
       url: `${base}/report`, method: 'POST', connections: CONNECTIONS, amount: warmUpTokens.length,
@@ -242,17 +263,31 @@ async function database() {
     });
     await fetch(`http://127.0.0.1:${RECEIVER_PORT}/tokens`, { method: 'DELETE' });
 
-    phase = 'runs';
-    // 1. runs created/s, each including its webhook round trip
+    // 1. runs of an action on an entity's page created/s (the main use), each including the
+    // entity's read from the catalog as the user and the webhook round trip; not reported on
+    phase = 'entity-page runs';
     let cpuBefore = cpuSnapshot(backend.pid, receiver.pid);
+    const onEntity = await run({
+      url: `${base}/actions/bench-entity/runs`, method: 'POST', headers: auth,
+      body: JSON.stringify({ entityRef: BENCH_ENTITY, inputs: { n: 2 } }),
+      connections: CONNECTIONS, amount: RUNS,
+    });
+    console.log(`entity-page runs created: ${onEntity['2xx']} of ${RUNS}, ${(onEntity['2xx'] / onEntity.duration).toFixed(0)} runs/s, p50 ${onEntity.latency.p50} ms, p99 ${onEntity.latency.p99} ms (${BENCH_ENTITY}, webhook round trip included)`);
+    console.log(`  CPU while creating entity-page runs (100% = one core): ${cpuUsed(cpuBefore, cpuSnapshot(backend.pid, receiver.pid), onEntity.duration)}`);
+    await fetch(`http://127.0.0.1:${RECEIVER_PORT}/tokens`, { method: 'DELETE' });
+
+    phase = 'runs';
+    // 2. runs of a global action created/s, each including its webhook round trip
+    cpuBefore = cpuSnapshot(backend.pid, receiver.pid);
     const created = await run({
       url: `${base}/actions/bench/runs`, method: 'POST', headers: auth, body: JSON.stringify({ inputs: { n: 1 } }),
       connections: CONNECTIONS, amount: RUNS,
     });
-    console.log(`runs created: ${created['2xx']} of ${RUNS}, ${(created['2xx'] / created.duration).toFixed(0)} runs/s, p50 ${created.latency.p50} ms, p99 ${created.latency.p99} ms (webhook round trip included)`);
+    console.log(`global runs created: ${created['2xx']} of ${RUNS}, ${(created['2xx'] / created.duration).toFixed(0)} runs/s, p50 ${created.latency.p50} ms, p99 ${created.latency.p99} ms (webhook round trip included)`);
     console.log(`  CPU while creating runs (100% = one core): ${cpuUsed(cpuBefore, cpuSnapshot(backend.pid, receiver.pid), created.duration)}`);
 
-    // 2. status reports: each run gets STEPS reports, one per step, each step with LOG_LINES lines
+    if (runsOnly) return;
+    // 3. status reports: each (global) run gets STEPS reports, one per step, each step with LOG_LINES lines
     const tokens = await (await fetch(`http://127.0.0.1:${RECEIVER_PORT}/tokens`)).json();
     const reports = [];
     for (let s = 0; s < STEPS; s++) {
@@ -288,7 +323,7 @@ async function database() {
 
     }
     if (db && !loadOnly) {
-      // 3. runs page with many runs stored, as a non-admin, second cursor page of one entity
+      // 4. runs page with many runs stored, as a non-admin, second cursor page of one entity
       const started = Date.now();
       await db.query(`INSERT INTO runs (id, action_id, action_name, action_type, action_snapshot, entity_ref, initiated_by, status, inputs, links, created_at, updated_at, started_at, expires_at, dispatch_status)
         SELECT gen_random_uuid()::text, 'bench', 'Bench', 'Day2', '{}', 'component:default/svc-' || (g % 1000), 'user:default/u' || (g % 5000),
@@ -314,7 +349,7 @@ async function database() {
       times.sort((a, b) => a - b);
       console.log(`runs page (non-admin jane, one entity, second cursor page, ${LIST_RUNS + RUNS + 200} runs stored): p50 ${times[150].toFixed(1)} ms, p95 ${times[284].toFixed(1)} ms over 300 requests`);
 
-      // 4. expiry sweep of many stale runs (the sweep task runs every second)
+      // 5. expiry sweep of many stale runs (the sweep task runs every second)
       await db.query(`INSERT INTO runs (id, action_id, action_name, action_type, action_snapshot, entity_ref, initiated_by, status, inputs, links, created_at, updated_at, started_at, expires_at, dispatch_status)
         SELECT gen_random_uuid()::text, 'bench', 'Bench', 'Day2', '{}', NULL, 'user:default/jane',
                'inprogress', '{}', '[]', now(), now(), now(), now() - interval '1 minute', 'delivered'
@@ -343,6 +378,7 @@ async function database() {
     const phases = [...rssByPhase].map(([name, mb]) => `${name} ${mb.toFixed(0)}`).join(', ');
     console.log(`backend peak RSS (VmHWM): ${peakRssMb(backend.pid).toFixed(0)} MB (peak by phase, MB: ${phases})`);
   } finally {
+    clearInterval(sampler);
     try { process.kill(-backend.pid, 'SIGTERM'); } catch { /* gone */ }
     receiver.kill();
     if (db) await db.end();

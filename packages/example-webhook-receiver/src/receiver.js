@@ -11,11 +11,28 @@
 const http = require('node:http');
 const { Webhook } = require('standardwebhooks');
 
+/** A rollout's log as a real one reads: long enough that the run page has to scroll and search. */
+function rolloutLog() {
+  const lines = [];
+  for (let pod = 1; pod <= 3; pod++) {
+    for (let probe = 1; probe <= 40; probe++) {
+      const phase = probe < 40 ? `readiness probe ${probe}/40 pending` : 'ready';
+      lines.push(`pod payments-7d9f${pod}: ${phase}`);
+    }
+    lines.push(`Rollout: ${pod} of 3 pods updated`);
+  }
+  return lines;
+}
+
 const STEPS = [
-  { title: 'Set up job', logs: ['Current runner version: 2.317.0', 'Prepare workflow directory'] },
-  { title: 'Check out configuration', logs: ['Fetching deployment manifests', 'Found 3 manifests'] },
-  { title: 'Run action', logs: ['Applying change', 'Waiting for rollout', 'Rollout finished'] },
-  { title: 'Verify', logs: ['Health checks passing (3/3)'] },
+  { title: 'Set up job', message: 'Setting up the job', logs: ['Current runner version: 2.317.0', 'Prepare workflow directory'] },
+  {
+    title: 'Check out configuration',
+    message: 'Checking out the configuration',
+    logs: ['Fetching deployment manifests', 'Found 3 manifests'],
+  },
+  { title: 'Run action', message: 'Rolling out', logs: ['Applying change', 'Waiting for rollout', ...rolloutLog(), 'Rollout finished'] },
+  { title: 'Verify', message: 'Verifying health checks', logs: ['Health checks passing (3/3)'] },
 ];
 
 /** @param {http.IncomingMessage} req */
@@ -74,7 +91,7 @@ function createReceiver(options = {}) {
       const stepStarted = now();
       const failing = job.fail && index === STEPS.length - 2;
       steps.push({ title: step.title, status: 'inprogress', startedAt: stepStarted, logs: step.logs.slice(0, 1) });
-      let status = await report(job.reportUrl, job.token, { status: 'inprogress', startedAt, steps });
+      let status = await report(job.reportUrl, job.token, { status: 'inprogress', startedAt, message: step.message, steps });
       reports.push({ runId: job.runId, status });
       if (status !== 200) {
         log(`run ${job.runId}: report answered ${status}; stopping (cancelled or expired)`);

@@ -125,6 +125,12 @@ export interface RunApproval {
   canDecide: boolean;
 }
 
+/** A message a run showed, and when it arrived. */
+export interface RunMessage {
+  text: string;
+  at: string;
+}
+
 /** A run of an action as the API returns it. */
 export interface Run {
   id: string;
@@ -134,7 +140,10 @@ export interface Run {
   entityRef: string | null;
   initiatedBy: string;
   status: RunStatus;
+  /** The latest message the external system reported. */
   message: string | null;
+  /** The messages it reported, oldest first, each when it arrived (the last 20). */
+  messages: RunMessage[];
   error: string | null;
   startedAt: string | null;
   completedAt: string | null;

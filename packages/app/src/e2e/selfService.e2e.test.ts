@@ -15,12 +15,16 @@ import {
   startDemoInBrowser,
   stopDemoInBrowser,
   signedInPage,
+  closePages,
+  createRun,
+  waitForFinal,
 } from './__testUtils__/demoInBrowser';
 import { seriousViolations } from './__testUtils__/axe';
 
 jest.setTimeout(300_000);
 
 beforeAll(startDemoInBrowser);
+afterEach(closePages);
 afterAll(stopDemoInBrowser);
 
 describe('self-service actions in the browser', () => {
@@ -47,7 +51,7 @@ describe('self-service actions in the browser', () => {
     // an in-progress step arrives first, then the run completes, without reloading the page
     await view.locator('[data-testid="run-step"] [data-status="inprogress"]').first().waitFor({ timeout: 20_000 });
     await view.locator(':scope > div [data-testid="run-status"][data-status="complete"]').first().waitFor({ timeout: 30_000 });
-    await view.getByText('Verify').waitFor();
+    await view.getByText('Verify', { exact: true }).waitFor();
     await view.getByText('Run action').click();
     await view.getByText('Rollout finished').waitFor();
     await page.screenshot({ path: path.join(screenshots, 'run-complete.png') });
@@ -129,13 +133,7 @@ describe('self-service actions in the browser', () => {
 
   it('opens a run page by URL and follows its steps and the running step log live', async () => {
     // a run held for approval: the page is open, and live, before its first step starts
-    const res = await fetch(`${backendUrl}/api/self-service-actions/actions/deploy-production/runs`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${await guestToken()}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ entityRef: 'component:default/payments', inputs: { version: '2.0.1' } }),
-    });
-    expect(res.status).toBe(201);
-    const { id } = await res.json();
+    const { id } = await createRun('deploy-production', { version: '2.0.1' });
     const { page, consoleErrors } = await signedInPage('jane', `/self-service-actions/runs/${id}`);
     await page.getByRole('heading', { name: 'Deploy to production on payments' }).waitFor();
     const summary = page.getByTestId('run-summary');
@@ -224,12 +222,7 @@ describe('self-service actions in the browser', () => {
     });
     await page.keyboard.press('Escape');
 
-    const token = await guestToken();
-    const created = await fetch(`${backendUrl}/api/self-service-actions/actions/restart-service/runs`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ entityRef: 'component:default/payments', inputs: { reason: 'accessibility' } }),
-    }).then(res => res.json());
+    const created = await createRun('restart-service', { reason: 'accessibility' });
     await page.goto(`${appUrl}/self-service-actions/runs/${created.id}`);
     await page.getByRole('button', { name: /Download log/i }).waitFor();
     expect({ screen: 'run page', violations: await seriousViolations(page) }).toEqual({ screen: 'run page', violations: [] });
@@ -241,4 +234,109 @@ describe('self-service actions in the browser', () => {
       violations: [],
     });
   });
+
+  it('re-runs a Delete run only after the entity name is typed, naming its target', async () => {
+    const created = await createRun('decommission-service', {});
+    await waitForFinal(created.id);
+    const { page, consoleErrors } = await signedInPage('jane', `/self-service-actions/runs/${created.id}`);
+    await page.getByRole('button', { name: 'Re-run' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('Re-run Decommission service on payments').waitFor();
+    const confirm = dialog.getByRole('button', { name: 'Decommission payments', exact: true });
+    expect(await confirm.isDisabled()).toBe(true);
+    // the entity's name, not the action's
+    await dialog.getByLabel('Type payments to confirm').fill('Decommission service');
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByLabel('Type payments to confirm').fill('payments');
+    await confirm.click();
+    // the new run's page, a re-run of the first
+    await page.waitForURL(url => url.pathname.startsWith('/self-service-actions/runs/') && !url.pathname.endsWith(created.id));
+    const rerunId = new URL(page.url()).pathname.split('/').pop()!;
+    const rerun = await fetch(`${backendUrl}/api/self-service-actions/runs/${rerunId}`, {
+      headers: { authorization: `Bearer ${await guestToken()}` },
+    }).then(res => res.json());
+    expect(rerun).toMatchObject({ actionId: 'decommission-service', entityRef: 'component:default/payments', rerunOf: created.id });
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('shows a run started elsewhere in the runs table without a reload', async () => {
+    const before = await createRun('restart-service', { reason: 'shown on load' });
+    const { page, consoleErrors } = await signedInPage();
+    await page.getByRole('tab', { name: 'Self-service' }).click();
+    const rowLink = (id: string) => page.locator(`table a[href$="/self-service-actions/runs/${id}"]`).first();
+    await rowLink(before.id).waitFor();
+    const created = await createRun('restart-service', { reason: 'started elsewhere' });
+    // the new run's row, linking to its page, arrives through signals
+    await rowLink(created.id).waitFor({ timeout: 15_000 });
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('shows every screen finished at 1280x800 and 1920x1080: no page wider than the window', async () => {
+    const complete = await createRun('restart-service', { reason: 'Pods stuck after deploy' });
+    const cancelled = await createRun('restart-service', { reason: 'Wrong service' });
+    const cancel = await fetch(`${backendUrl}/api/self-service-actions/runs/${cancelled.id}/cancel`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await guestToken()}` },
+    });
+    expect(cancel.status).toBe(200);
+    const failed = await createRun('scale-database', {});
+    await waitForFinal(complete.id);
+
+    const { page, consoleErrors } = await signedInPage();
+    const screens: Array<{ name: string; path: string; ready(): Promise<void> }> = [
+      {
+        name: 'entity-tab',
+        path: '/catalog/default/component/payments/self-service',
+        ready: () => page.getByRole('table', { name: 'Runs' }).getByRole('link').first().waitFor(),
+      },
+      {
+        name: 'run-page-long-log',
+        path: `/self-service-actions/runs/${complete.id}`,
+        ready: async () => {
+          await page.getByTestId('run-steps').getByText('Run action').click();
+          await page.getByTestId('step-log').getByText('Rollout: 3 of 3 pods updated').waitFor();
+          await page.getByRole('table', { name: 'Messages' }).getByText('Rolling out').waitFor();
+        },
+      },
+      {
+        name: 'run-page-cancelled',
+        path: `/self-service-actions/runs/${cancelled.id}`,
+        ready: () => page.getByTestId('run-message').getByText('Cancelled by').waitFor(),
+      },
+      {
+        name: 'run-page-failed-webhook',
+        path: `/self-service-actions/runs/${failed.id}`,
+        ready: () => page.getByTestId('run-error').getByText('The automation refused the run (HTTP 500)', { exact: false }).waitFor(),
+      },
+      {
+        name: 'self-service-page',
+        path: '/self-service-actions',
+        ready: () => page.getByRole('table', { name: 'Runs' }).getByRole('link').first().waitFor(),
+      },
+    ];
+    for (const size of [
+      { width: 1280, height: 800 },
+      { width: 1920, height: 1080 },
+    ]) {
+      await page.setViewportSize(size);
+      for (const screen of screens) {
+        await page.goto(`${appUrl}${screen.path}`);
+        await screen.ready();
+        // the picture from the top (the page scrolls inside Backstage's layout), without the
+        // ripple of the click that picked a step
+        await page.mouse.move(0, 0);
+        await page.addStyleTag({ content: '.MuiTouchRipple-root { display: none; }' });
+        await page.evaluate(() => {
+          for (const element of document.querySelectorAll('*')) if (element.scrollTop > 0) element.scrollTop = 0;
+        });
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect({ screen: screen.name, size, overflow }).toEqual({ screen: screen.name, size, overflow: 0 });
+        await page.screenshot({ path: path.join(screenshots, `${screen.name}-${size.width}x${size.height}.png`) });
+      }
+    }
+    // eslint-disable-next-line no-console
+    console.log(`screens: ${screenshots}`);
+    expect(consoleErrors).toEqual([]);
+  });
 });
+

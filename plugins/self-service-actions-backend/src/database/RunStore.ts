@@ -28,6 +28,12 @@ export interface StoredApproval {
   }>;
 }
 
+/** One message a run showed, and when. */
+export interface RunMessageRecord {
+  text: string;
+  at: Date;
+}
+
 /** A step as stored. */
 export interface StepRecord {
   title: string;
@@ -51,6 +57,8 @@ export interface RunRecord {
   initiatedBy: string;
   status: RunStatus;
   message: string | null;
+  /** The messages the run showed, oldest first (the last MESSAGE_HISTORY_LENGTH). */
+  messages: RunMessageRecord[];
   error: string | null;
   /** Shown after `error` only to those who may see where the action sends (a transport error's text). */
   errorDetail: string | null;
@@ -82,6 +90,7 @@ export type RunChanges = Partial<
     RunRecord,
     | 'status'
     | 'message'
+    | 'messages'
     | 'error'
     | 'errorDetail'
     | 'links'

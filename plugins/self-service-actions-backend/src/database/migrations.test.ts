@@ -23,6 +23,7 @@ const RUN_REVISION = '20261123000000_run_revision.js';
 const RUN_APPROVAL = '20261204000000_run_approval.js';
 const RUN_INITIATED_VIA = '20261205000000_run_initiated_via.js';
 const RUN_ERROR_DETAIL = '20261205010000_run_error_detail.js';
+const RUN_MESSAGE_HISTORY = '20261205020000_run_message_history.js';
 
 const INIT_RUN_COLUMNS = [
   'id',
@@ -89,6 +90,19 @@ const schemaAfter: Schema[] = [
   },
   {
     runs: [...INIT_RUN_COLUMNS, ...LEASE_COLUMNS, 'revision', 'approval', 'initiated_via', 'error_detail'],
+    run_steps: STEP_COLUMNS,
+    run_tokens: TOKEN_COLUMNS,
+  },
+  {
+    runs: [
+      ...INIT_RUN_COLUMNS,
+      ...LEASE_COLUMNS,
+      'revision',
+      'approval',
+      'initiated_via',
+      'error_detail',
+      'messages',
+    ],
     run_steps: STEP_COLUMNS,
     run_tokens: TOKEN_COLUMNS,
   },
@@ -241,7 +255,7 @@ async function readRun(knex: Knex, id: string) {
 
 describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
   it('has an expected schema for every migration file', () => {
-    expect(migrationFiles).toEqual([INIT, DISPATCH_LEASE, RUN_REVISION, RUN_APPROVAL, RUN_INITIATED_VIA, RUN_ERROR_DETAIL]);
+    expect(migrationFiles).toEqual([INIT, DISPATCH_LEASE, RUN_REVISION, RUN_APPROVAL, RUN_INITIATED_VIA, RUN_ERROR_DETAIL, RUN_MESSAGE_HISTORY]);
     expect(schemaAfter).toHaveLength(migrationFiles.length + 1);
   });
 
@@ -288,6 +302,7 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
       approval: null,
       initiated_via: 'api',
       error_detail: null,
+      messages: '[]',
     });
     expect(await knex('run_steps').where({ run_id: runId }).select('title', 'logs')).toEqual([
       { title: 'Build', logs: '["compiling"]' },
@@ -531,5 +546,23 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
     await migrateDownOnce(knex);
     expect(await knex.schema.hasColumn('runs', 'error_detail')).toBe(false);
     expect(await readRun(knex, unreachable)).toMatchObject({ error: 'The webhook could not be reached' });
+  });
+
+  it(`${RUN_MESSAGE_HISTORY} starts every earlier run with an empty history`, async () => {
+    const knex = await databases.init(databaseId);
+    await migrateUntilBefore(knex, RUN_MESSAGE_HISTORY);
+    const before = randomUUID();
+    await knex('runs').insert(initRunRow(before, { message: 'Job queued' }));
+
+    await migrateUpOnce(knex);
+    expect(await readRun(knex, before)).toMatchObject({ message: 'Job queued', messages: '[]' });
+    const after = randomUUID();
+    const history = JSON.stringify([{ text: 'Job queued', at: '2026-12-05T06:00:00.000Z' }]);
+    await knex('runs').insert(initRunRow(after, { message: 'Job queued', messages: history }));
+    expect(await readRun(knex, after)).toMatchObject({ messages: history });
+
+    await migrateDownOnce(knex);
+    expect(await knex.schema.hasColumn('runs', 'messages')).toBe(false);
+    expect(await readRun(knex, after)).toMatchObject({ message: 'Job queued' });
   });
 });

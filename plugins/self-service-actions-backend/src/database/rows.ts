@@ -1,4 +1,11 @@
-import { DispatchStatus, RunChanges, RunRecord, StepRecord, StoredApproval } from './RunStore';
+import {
+  DispatchStatus,
+  RunChanges,
+  RunMessageRecord,
+  RunRecord,
+  StepRecord,
+  StoredApproval,
+} from './RunStore';
 
 /** A row of the runs table. */
 export interface DbRunRow {
@@ -11,6 +18,8 @@ export interface DbRunRow {
   initiated_by: string;
   status: string;
   message: string | null;
+  /** JSON of [{ text, at }] (ISO times). */
+  messages: string;
   error: string | null;
   error_detail: string | null;
   inputs: string;
@@ -44,6 +53,16 @@ export interface DbStepRow {
   started_at: Date | number | string;
   completed_at: Date | number | string | null;
   logs: string;
+}
+
+/** The messages column's text. */
+export function toMessagesJson(messages: RunMessageRecord[]): string {
+  return JSON.stringify(messages);
+}
+
+function fromMessagesJson(text: string | null | undefined): RunMessageRecord[] {
+  const messages: Array<{ text: string; at: string }> = text ? JSON.parse(text) : [];
+  return messages.map(message => ({ text: message.text, at: new Date(message.at) }));
 }
 
 /** The approval column's text. */
@@ -129,6 +148,7 @@ export function toRecord(row: DbRunRowWithSteps): RunRecord {
     initiatedBy: row.initiated_by,
     status: row.status as RunRecord['status'],
     message: row.message,
+    messages: fromMessagesJson(row.messages),
     error: row.error,
     errorDetail: row.error_detail,
     inputs: JSON.parse(row.inputs),
@@ -154,7 +174,7 @@ export function toRecord(row: DbRunRowWithSteps): RunRecord {
 /** Columns written when a run is stored (the others keep their defaults). */
 export const INSERTED_RUN_COLUMNS = [
   'id', 'action_id', 'action_name', 'action_type', 'action_snapshot', 'entity_ref',
-  'initiated_by', 'status', 'message', 'error', 'error_detail', 'inputs', 'links', 'rerun_of', 'started_at',
+  'initiated_by', 'status', 'message', 'messages', 'error', 'error_detail', 'inputs', 'links', 'rerun_of', 'started_at',
   'completed_at', 'created_at', 'updated_at', 'expires_at', 'last_report_at', 'dispatch_status',
   'dispatch_lease_until', 'dispatch_attempts', 'has_secret_inputs', 'revision', 'approval',
   'initiated_via',
@@ -181,6 +201,7 @@ export function toInsertedRow(run: Omit<RunRecord, 'steps'>): InsertedRun {
     initiated_by: run.initiatedBy,
     status: run.status,
     message: run.message,
+    messages: toMessagesJson(run.messages),
     error: run.error,
     error_detail: run.errorDetail,
     inputs: JSON.stringify(run.inputs),
@@ -207,6 +228,7 @@ export function toRowChanges(changes: RunChanges): Partial<DbRunRow> {
   const row: Partial<DbRunRow> = {};
   if (changes.status !== undefined) row.status = changes.status;
   if (changes.message !== undefined) row.message = changes.message;
+  if (changes.messages !== undefined) row.messages = toMessagesJson(changes.messages);
   if (changes.error !== undefined) row.error = changes.error;
   if (changes.errorDetail !== undefined) row.error_detail = changes.errorDetail;
   if (changes.links !== undefined) row.links = JSON.stringify(changes.links);

@@ -100,6 +100,7 @@ export function newRun(options: {
     initiatedBy: options.initiatedBy,
     status: 'inprogress',
     message: null,
+    messages: [],
     error: null,
     errorDetail: null,
     inputs: options.storedInputs,

@@ -5,6 +5,7 @@ import {
   StatusReport,
 } from '@self-service-actions/plugin-self-service-actions-common';
 import { RunRecord, RunUpdate, StepRecord } from '../database/RunStore';
+import { withReportedMessage } from './messageHistory';
 
 /** Limits and durations that shape how a report is merged. */
 export interface MergeSettings {
@@ -152,6 +153,7 @@ export function mergeReport(
       startedAt: new Date(report.startedAt),
       completedAt,
       message: report.message !== undefined ? report.message : run.message,
+      messages: withReportedMessage(run.messages, report.message, now),
       links: mergeLinks(run.links, report.links, settings.maxLinksPerRun),
       updatedAt: now,
       lastReportAt: now,

@@ -29,6 +29,7 @@ export function toApiRun(
     initiatedBy: run.initiatedBy,
     status: run.status,
     message: run.message,
+    messages: run.messages.map(message => ({ text: message.text, at: message.at.toISOString() })),
     // A transport error's text names addresses and ports: only for those who see the URL.
     error:
       run.error && run.errorDetail && action && access.manages(action)

@@ -236,6 +236,7 @@ describe.each(databases.eachSupportedId())('router: POST /report on %p', databas
         expect(first.status).toBe(200);
         const read = (await request(h.server).get(api(`/runs/${id}`)).set(as('allowed'))).body;
         expect(read.message).toBe(`run ${i}`);
+        expect(read.messages.map((m: { text: string }) => m.text)).toEqual([`run ${i}`]);
         expect(read.steps).toContainEqual(
           expect.objectContaining({ title: `build ${i}`, status: 'complete', logs: [`built ${i}`] }),
         );
@@ -306,6 +307,35 @@ describe.each(databases.eachSupportedId())('router: POST /report on %p', databas
         expect(titles).not.toContain(title);
       }
     });
+  });
+
+  it('keeps the history of reported messages: new ones with their time, repeats once, the last 20', async () => {
+    const run = (await createRun('allowed', 'restart-service')).body;
+    const token = tokenOf();
+    const say = (message: string | null | undefined, status = 'inprogress') =>
+      report(token, { status, startedAt: started, ...(message === undefined ? {} : { message }) });
+    for (const message of ['Job queued', 'Job queued', undefined, 'Deploying 3 of 5 pods', null]) {
+      expect((await say(message)).status).toBe(200);
+    }
+    let read = (await request(h.server).get(api(`/runs/${run.id}`)).set(as('allowed'))).body;
+    expect(read.message).toBeNull();
+    expect(read.messages.map((m: { text: string }) => m.text)).toEqual(['Job queued', 'Deploying 3 of 5 pods']);
+    const times = read.messages.map((m: { at: string }) => Date.parse(m.at));
+    expect(times[0]).toBeLessThanOrEqual(times[1]);
+    expect(times[1]).toBeLessThanOrEqual(Date.parse(read.updatedAt));
+
+    for (let i = 1; i <= 25; i++) {
+      expect((await say(`step ${i}`)).status).toBe(200);
+    }
+    expect((await say('Rolled out', 'complete')).status).toBe(200);
+    read = (await request(h.server).get(api(`/runs/${run.id}`)).set(as('allowed'))).body;
+    expect(read.messages.map((m: { text: string }) => m.text)).toEqual([
+      ...Array.from({ length: 19 }, (_, i) => `step ${i + 7}`),
+      'Rolled out',
+    ]);
+    // Lists carry the history too (it is bounded, unlike logs).
+    const list = (await request(h.server).get(api(`/runs?actionId=restart-service`)).set(as('allowed'))).body;
+    expect(list.items.find((item: { id: string }) => item.id === run.id).messages).toHaveLength(20);
   });
 
   it('keeps at most 50 links per run: reports past the cap are accepted and trimmed', async () => {

@@ -87,6 +87,7 @@ export function sampleRun(overrides: Partial<RunRecord> = {}): Omit<RunRecord, '
     initiatedBy: 'user:default/jane',
     status: 'inprogress',
     message: null,
+    messages: [],
     error: null,
     errorDetail: null,
     inputs: { reason: 'stuck' },

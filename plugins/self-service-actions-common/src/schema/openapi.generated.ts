@@ -340,7 +340,14 @@ export interface components {
       /** @description Entity ref of the user who started the run. */
       initiatedBy: string;
       status: components["schemas"]["RunStatus"];
+      /** @description The latest message the external system reported. */
       message: string | null;
+      /** @description The messages the external system reported, oldest first, each when it arrived (the last 20; a message repeated by the next report is listed once). */
+      messages: {
+        text: string;
+        /** Format: date-time */
+        at: string;
+      }[];
       error: string | null;
       /** Format: date-time */
       startedAt: string | null;

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AddressInfo } from 'node:net';
-import { chromium, Browser, Page } from 'playwright-core';
+import { chromium, Browser, BrowserContext, Page } from 'playwright-core';
 import { createReceiver } from 'example-webhook-receiver';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -172,6 +172,16 @@ export async function startDemoInBrowser() {
   });
 }
 
+const openContexts: BrowserContext[] = [];
+
+/**
+ * Closes the pages the last test opened: each keeps following runs (signals, polling), and a
+ * dozen of them left open slow the dev server and the backends for the tests after.
+ */
+export async function closePages() {
+  await Promise.all(openContexts.splice(0).map(context => context.close()));
+}
+
 /** Stops everything startDemoInBrowser started and drops its databases. */
 export async function stopDemoInBrowser() {
   stopping = true;
@@ -194,6 +204,9 @@ export async function signedInPage(
   path_ = '/catalog/default/component/payments',
 ): Promise<{ page: Page; consoleErrors: string[] }> {
   const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
+  openContexts.push(context);
+  // the dev server's first load of a page can take long on two busy cores
+  context.setDefaultNavigationTimeout(90_000);
   if (as === 'olivia') {
     await context.route(`${backendUrl}/api/auth/guest/refresh*`, async route => {
       const res = await fetch(`${secondUrl}/api/auth/guest/refresh`, {
@@ -218,3 +231,28 @@ export async function signedInPage(
   return { page, consoleErrors };
 }
 
+/** A run of an action on payments created through the API, as jane. */
+export async function createRun(actionId: string, inputs: Record<string, unknown>): Promise<{ id: string }> {
+  const res = await fetch(`${backendUrl}/api/self-service-actions/actions/${actionId}/runs`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${await guestToken()}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ entityRef: 'component:default/payments', inputs }),
+  });
+  if (res.status !== 201) {
+    throw new Error(`creating a run of ${actionId} answered ${res.status}: ${await res.text()}`);
+  }
+  return res.json();
+}
+
+/** Waits until the run is final (the example receiver takes a few seconds). */
+export async function waitForFinal(id: string): Promise<void> {
+  const deadline = Date.now() + 45_000;
+  while (Date.now() < deadline) {
+    const run = await fetch(`${backendUrl}/api/self-service-actions/runs/${id}`, {
+      headers: { authorization: `Bearer ${await guestToken()}` },
+    }).then(res => res.json());
+    if (['complete', 'failed', 'terminated', 'rejected'].includes(run.status)) return;
+    await new Promise(r => setTimeout(r, 500));
+  }
+  throw new Error(`run ${id} not final within 45 s`);
+}

@@ -7,6 +7,7 @@ import {
   InsertedRun,
   StepRowInput,
   toApprovalJson,
+  toMessagesJson,
 } from '../rows';
 import { Batcher } from './Batcher';
 import {
@@ -52,6 +53,7 @@ function compareAndSetInput({ next, revision, rows }: CompareAndSet) {
     revision,
     status: next.status,
     message: next.message,
+    messages: toMessagesJson(next.messages),
     error: next.error,
     error_detail: next.errorDetail,
     links: JSON.stringify(next.links),

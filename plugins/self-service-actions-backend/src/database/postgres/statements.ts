@@ -36,14 +36,14 @@ const lockInIdOrder = (condition: string) => `locked as materialized (
  */
 export const POSTGRES_COMPARE_AND_SET_MANY = `with input as (
     select * from json_to_recordset(?::json) as i(id text, revision integer, status text,
-      message text, error text, error_detail text, links text, started_at timestamptz, completed_at timestamptz,
+      message text, messages text, error text, error_detail text, links text, started_at timestamptz, completed_at timestamptz,
       updated_at timestamptz, expires_at timestamptz, last_report_at timestamptz,
       dispatch_status text, dispatch_lease_until timestamptz, dispatch_attempts integer,
       approval text, steps json)
   ),
   ${lockInIdOrder('and runs.revision = i.revision')},
   updated as (
-    update runs set status = i.status, message = i.message, error = i.error,
+    update runs set status = i.status, message = i.message, messages = i.messages, error = i.error,
       error_detail = i.error_detail, links = i.links,
       started_at = i.started_at, completed_at = i.completed_at, updated_at = i.updated_at,
       expires_at = i.expires_at, last_report_at = i.last_report_at,

@@ -1,4 +1,4 @@
-import { useId, useMemo, useState } from 'react';
+import { useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import Box from '@material-ui/core/Box';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
@@ -18,6 +18,13 @@ const useStyles = makeStyles(theme => ({
     fontSize: 13,
     lineHeight: 1.6,
     background: theme.palette.background.default,
+  },
+  scroller: {
+    // Bounded like Scaffolder's log, so the page around it stays in view; focusable, so a
+    // keyboard can scroll it (axe: scrollable-region-focusable).
+    maxHeight: 'min(60vh, 640px)',
+    overflowY: 'auto',
+    '&:focus-visible': { outline: `2px solid ${theme.palette.primary.main}`, outlineOffset: -2 },
   },
   line: { display: 'flex', whiteSpace: 'pre-wrap', wordBreak: 'break-word' },
   number: {
@@ -59,9 +66,20 @@ function Marked(props: { text: string; search: string; className: string }) {
  * whose filter button has no name (axe-core: critical): a list of lines reads as one, and the
  * step logs are bounded (report.maxLogLinesPerStep), so nothing needs virtualising.
  */
-export function LogLines(props: { lines: string[]; label: string }) {
-  const { lines, label } = props;
+export function LogLines(props: { lines: string[]; label: string; follow?: boolean }) {
+  const { lines, label, follow = false } = props;
   const classes = useStyles();
+  const scroller = useRef<HTMLDivElement>(null);
+  // Following a running step keeps its newest line in view, until the user scrolls up.
+  const atEnd = useRef(true);
+  useLayoutEffect(() => {
+    const box = scroller.current;
+    if (box && follow && atEnd.current) box.scrollTop = box.scrollHeight;
+  }, [follow, lines]);
+  const onScroll = () => {
+    const box = scroller.current;
+    if (box) atEnd.current = box.scrollTop + box.clientHeight >= box.scrollHeight - 4;
+  };
   const [search, setSearch] = useState('');
   const searchId = useId();
   const numbered = useMemo(
@@ -86,19 +104,29 @@ export function LogLines(props: { lines: string[]; label: string }) {
           onChange={event => setSearch(event.target.value)}
         />
       </Box>
-      {/* grows with its lines (no scrolling box of its own, which would need keyboard focus) */}
-      <ol className={classes.lines} aria-label={label}>
-        {shown.map(line => (
-          <li key={line.number} className={classes.line}>
-            <span className={classes.number} aria-hidden="true">
-              {line.number}
-            </span>
-            <span>
-              <Marked text={line.text} search={search.trim()} className={classes.match} />
-            </span>
-          </li>
-        ))}
-      </ol>
+      <div
+        ref={scroller}
+        className={classes.scroller}
+        role="region"
+        aria-label={`${label}, scrollable`}
+        // eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex
+        tabIndex={0}
+        onScroll={onScroll}
+        data-testid="log-scroller"
+      >
+        <ol className={classes.lines} aria-label={label}>
+          {shown.map(line => (
+            <li key={line.number} className={classes.line}>
+              <span className={classes.number} aria-hidden="true">
+                {line.number}
+              </span>
+              <span>
+                <Marked text={line.text} search={search.trim()} className={classes.match} />
+              </span>
+            </li>
+          ))}
+        </ol>
+      </div>
     </Box>
   );
 }

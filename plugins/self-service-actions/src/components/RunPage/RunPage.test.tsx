@@ -109,6 +109,7 @@ describe('RunPage', () => {
       'The automation refused the run (HTTP 500); no steps ran.Reason: Webhook answered 500: boom',
     );
     expect(screen.getByText('No steps were reported.')).toBeInTheDocument();
+    expect(screen.getByText('No steps ran, so there is no log.')).toBeInTheDocument();
   });
 
   it('downloads the selected step log as a text file', async () => {
@@ -151,4 +152,25 @@ describe('RunPage', () => {
     await waitFor(() => expect(api.cancelRun).toHaveBeenCalledWith('run-1'));
     expect(await screen.findByRole('status')).toHaveTextContent('Restart service: Terminated');
   });
+
+  it('lists the messages the run reported, oldest first, each with its time', async () => {
+    const messages = [
+      { text: 'Job queued', at: started },
+      { text: 'Deploying 3 of 5 pods', at: later },
+    ];
+    await render(fakeApi({ getRun: jest.fn(async () => aRun({ message: 'Deploying 3 of 5 pods', messages })) }));
+    const table = await screen.findByRole('table', { name: 'Messages' });
+    const rows = within(table).getAllByRole('row');
+    expect(rows.map(row => row.textContent)).toEqual([
+      `${new Date(started).toLocaleTimeString()}Job queued`,
+      `${new Date(later).toLocaleTimeString()}Deploying 3 of 5 pods`,
+    ]);
+    expect(within(rows[0]).getByTitle(new Date(started).toLocaleString())).toBeInTheDocument();
+  });
+
+  it('says when no message was reported', async () => {
+    await render(fakeApi({ getRun: jest.fn(async () => aRun()) }));
+    expect(await screen.findByText('No messages reported.')).toBeInTheDocument();
+  });
 });
+

@@ -25,6 +25,7 @@ import { autoSelectedStep, entityName } from '../../utils/runText';
 import { ApprovalPanel } from '../ApprovalPanel/ApprovalPanel';
 import { RunActions } from '../RunActions/RunActions';
 import { RunInputs } from '../RunDetails/RunInputs';
+import { RunMessages } from '../RunDetails/RunMessages';
 import { RunNotices } from '../RunDetails/RunNotices';
 import { RunStatusAnnouncer } from '../RunDetails/RunStatusAnnouncer';
 import { RunStepList } from './RunStepList';
@@ -105,12 +106,17 @@ function RunDetails(props: { run: Run; setRun(run: Run): void }) {
             <StepLog run={run} step={selected} />
           </Paper>
         </Grid>
-        <Grid item xs={12} md={6}>
+        <Grid item xs={12} md={6} lg={4}>
           <InfoCard title="Inputs">
             <RunInputs run={run} />
           </InfoCard>
         </Grid>
-        <Grid item xs={12} md={6}>
+        <Grid item xs={12} md={6} lg={4}>
+          <InfoCard title="Messages">
+            <RunMessages run={run} />
+          </InfoCard>
+        </Grid>
+        <Grid item xs={12} lg={4}>
           <InfoCard title="Links">
             {run.links.length === 0 ? (
               <Typography variant="body2" color="textSecondary">

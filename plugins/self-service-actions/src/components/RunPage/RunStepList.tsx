@@ -4,13 +4,24 @@ import ListItem from '@material-ui/core/ListItem';
 import Box from '@material-ui/core/Box';
 import ListItemText from '@material-ui/core/ListItemText';
 import Typography from '@material-ui/core/Typography';
+import { makeStyles } from '@material-ui/core/styles';
 import { RunStatusChip } from '../RunStatusChip/RunStatusChip';
 import { formatDuration } from '../../utils/formatDuration';
 import { isUnfinishedStep, noStepsText } from '../../utils/runText';
 
+const useStyles = makeStyles(theme => ({
+  // MUI's selected grey (8 % black) leaves the secondary text at 4.4:1, under WCAG's 4.5:1: a
+  // lighter tint, and a bar in the primary colour that marks the selection without colour alone.
+  selected: {
+    '&&, &&:hover': { backgroundColor: theme.palette.action.hover },
+    boxShadow: `inset 4px 0 0 ${theme.palette.primary.main}`,
+  },
+}));
+
 /** The steps of a run, as Scaffolder's task page lists them: status, title, duration; one selected. */
 export function RunStepList(props: { run: Run; selected?: string; onSelect(title: string): void }) {
   const { run, selected, onSelect } = props;
+  const classes = useStyles();
   if (run.steps.length === 0) {
     return (
       <Typography variant="body2" color="textSecondary" style={{ padding: 16 }}>
@@ -29,6 +40,7 @@ export function RunStepList(props: { run: Run; selected?: string; onSelect(title
             key={step.title}
             button
             selected={step.title === selected}
+            classes={{ selected: classes.selected }}
             aria-current={step.title === selected ? 'step' : undefined}
             onClick={() => onSelect(step.title)}
             data-testid="run-step"

@@ -1,10 +1,16 @@
-import { Run, RunStep } from '@self-service-actions/plugin-self-service-actions-common';
+import { isFinalStatus, Run, RunStep } from '@self-service-actions/plugin-self-service-actions-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';
 import GetAppIcon from '@material-ui/icons/GetApp';
 import { downloadText, stepLogFileName } from '../../utils/downloadText';
 import { LogLines } from '../LogLines/LogLines';
+
+function emptyLogText(run: Run, step?: RunStep): string {
+  if (step) return 'This step has no log lines yet.';
+  if (run.steps.length > 0) return 'Select a step to see its log.';
+  return isFinalStatus(run.status) ? 'No steps ran, so there is no log.' : 'The log appears when the first step starts.';
+}
 
 /** The selected step's log, searchable, and a Download button. */
 export function StepLog(props: { run: Run; step?: RunStep }) {
@@ -27,12 +33,16 @@ export function StepLog(props: { run: Run; step?: RunStep }) {
           </Button>
         )}
       </Box>
-      <Box flexGrow={1} minHeight={420} data-testid="step-log">
+      <Box flexGrow={1} minHeight={320} data-testid="step-log">
         {lines.length > 0 ? (
-          <LogLines lines={lines} label={`Log of ${step?.title ?? 'the step'}`} />
+          <LogLines
+            lines={lines}
+            label={`Log of ${step?.title ?? 'the step'}`}
+            follow={step?.status === 'inprogress'}
+          />
         ) : (
           <Typography variant="body2" color="textSecondary" style={{ padding: 16 }}>
-            {step ? 'This step has no log lines yet.' : 'Select a step to see its log.'}
+            {emptyLogText(run, step)}
           </Typography>
         )}
       </Box>

@@ -36,6 +36,7 @@ export function aRun(overrides: Partial<Run> = {}): Run {
     initiatedBy: 'user:default/jane',
     status: 'inprogress',
     message: null,
+    messages: [],
     error: null,
     startedAt: '2026-05-10T15:35:42.714Z',
     completedAt: null,

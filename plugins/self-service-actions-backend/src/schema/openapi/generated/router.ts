@@ -1107,6 +1107,7 @@ export const spec = {
           "initiatedBy",
           "status",
           "message",
+          "messages",
           "error",
           "startedAt",
           "completedAt",
@@ -1147,7 +1148,29 @@ export const spec = {
           },
           "message": {
             "type": "string",
-            "nullable": true
+            "nullable": true,
+            "description": "The latest message the external system reported."
+          },
+          "messages": {
+            "type": "array",
+            "description": "The messages the external system reported, oldest first, each when it arrived (the last 20; a message repeated by the next report is listed once).",
+            "items": {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "text",
+                "at"
+              ],
+              "properties": {
+                "text": {
+                  "type": "string"
+                },
+                "at": {
+                  "type": "string",
+                  "format": "date-time"
+                }
+              }
+            }
           },
           "error": {
             "type": "string",
