@@ -24,6 +24,12 @@ export interface Config {
       maxLogLineLength?: number;
       /** Links a run keeps; a report's new links past it are dropped. Default: 50. */
       maxLinksPerRun?: number;
+      /**
+       * Bytes (UTF-8) of log lines a run keeps, all steps together; a report that would pass
+       * it is accepted and the oldest lines of the run are dropped (each step says how many).
+       * Default: 5242880 (5 MiB).
+       */
+      maxLogBytesPerRun?: number;
     };
     /** How often the expiry sweep runs. Default: 1 minute. */
     sweepFrequency?: HumanDuration | string;

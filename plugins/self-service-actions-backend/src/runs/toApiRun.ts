@@ -61,6 +61,7 @@ export function toApiRun(
       completedAt: toIso(step.completedAt),
       ...(withLogs ? { logs: step.logs } : {}),
       logCount: step.logCount ?? step.logs.length,
+      ...(step.droppedLogLines ? { droppedLogLines: step.droppedLogLines } : {}),
     })),
     links: run.links,
     rerunOf: run.rerunOf,
