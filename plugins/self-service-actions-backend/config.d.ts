@@ -24,6 +24,12 @@ export interface Config {
       maxLogLineLength?: number;
       /** Links a run keeps; a report's new links past it are dropped. Default: 50. */
       maxLinksPerRun?: number;
+      /**
+       * Bytes (UTF-8) of log lines a run keeps, all steps together; a report that would pass
+       * it is accepted and the oldest lines of the run are dropped (each step says how many).
+       * Default: 5242880 (5 MiB).
+       */
+      maxLogBytesPerRun?: number;
     };
     /** How often the expiry sweep runs. Default: 1 minute. */
     sweepFrequency?: HumanDuration | string;
@@ -72,7 +78,14 @@ export interface Config {
       allowEntityOwners?: boolean;
       /** Application | Service | Resource | { kind, type }. No value: a global action. */
       appliesTo?: Array<string | { kind: string; type?: string }>;
-      /** JSON Schema (draft-07) of the form, or a configure8-style list of inputs. */
+      /**
+       * JSON Schema (draft-07) of the form, or a configure8-style list of inputs. `secret: true`
+       * on a property at any depth (nested objects, array `items`, allOf/anyOf/oneOf,
+       * if/then/else, additionalProperties, patternProperties, schema dependencies) sends its
+       * value to the method but never stores or returns it. A secret under `not`, `contains`,
+       * `propertyNames`, tuple `items`, `additionalItems`, or reached through `$ref`, refuses the
+       * action at start-up.
+       */
       userInputs?: object | object[];
       /** RJSF uiSchema. */
       uiSchema?: object;
@@ -85,7 +98,8 @@ export interface Config {
         allowed?: boolean;
       };
       /**
-       * Runs wait for this many approvals before anything is sent (not with secret inputs).
+       * Runs wait for this many approvals before anything is sent (not with secret inputs, at
+       * any depth).
        */
       approval?: {
         /** Users and groups (entity refs) who may approve or reject; admins may too. */

@@ -26,6 +26,8 @@ export interface RunSettings {
   maxLogLineLength: number;
   /** Links a run keeps; later new ones are dropped. */
   maxLinksPerRun: number;
+  /** Bytes (UTF-8) of log lines a run keeps, all steps together; the oldest go first. */
+  maxLogBytesPerRun: number;
 }
 
 /** Every setting of `selfServiceActions` but the actions themselves, read once at start-up. */
@@ -97,6 +99,7 @@ export function readSelfServiceActionsConfig(config: Config): SelfServiceActions
       maxSteps: positive('report.maxSteps', 100),
       maxLogLineLength: positive('report.maxLogLineLength', 10_000),
       maxLinksPerRun: positive('report.maxLinksPerRun', 50),
+      maxLogBytesPerRun: positive('report.maxLogBytesPerRun', 5 * 1024 * 1024),
     },
     maxBodyBytes: positive('report.maxBodyBytes', 1024 * 1024),
     sweepFrequencyMs: readDurationMs(root, 'sweepFrequency', { minutes: 1 }),

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export * from './json';
+export * from './secretInputs';
 export * from './types';
 export * from './reportSchema';
 export * from './icons';

@@ -99,6 +99,8 @@ export interface RunStep {
   completedAt?: string | null;
   logs?: string[];
   logCount: number;
+  /** Earlier log lines dropped to keep the run within its caps; absent when none were. */
+  droppedLogLines?: number;
 }
 
 /** One approver's decision on a run. */

@@ -44,8 +44,17 @@ export interface InvocationContext<TMethod extends InvokerMethod = InvokerMethod
   user: { ref: string };
   /** The inputs as given and validated, secret ones included. */
   inputs: JsonObject;
-  /** The names of the inputs that are secret: never log, store or return their values. */
+  /**
+   * The names of the top-level inputs that are secret or hold a secret at any depth (an object
+   * with a password inside): never log, store or return their values.
+   */
   secretInputs: string[];
+  /**
+   * Every value the input schema marks secret, at any depth (nested objects, array items,
+   * branches), as text: scrub them from anything an invoker logs or returns. Absent in
+   * contexts built before it existed; the plugin always sets it.
+   */
+  secretValues?: string[];
   /** The names of every input the action declares (given or not). */
   declaredInputs: string[];
 }

@@ -18,7 +18,7 @@ describe('readActions', () => {
       allowedPeople: ['user:default/jane', '*'],
       allowEntityOwners: false,
       resultsVisibleTo: [],
-      secretInputs: [],
+      secretPaths: [],
       method: { reportTokenKey: 'reportToken', timeoutMs: 2000, headers: {}, queryParameters: {} },
     });
     expect(read([valid], { webhook: { timeout: { seconds: 5 } } })[0].method.timeoutMs).toBe(5000);
@@ -37,7 +37,7 @@ describe('readActions', () => {
         ],
       },
     ]);
-    expect(action.secretInputs).toEqual(['apiKey']);
+    expect(action.secretPaths).toEqual(['apiKey']);
     expect(action.userInputs).toEqual({
       type: 'object',
       required: ['region', 'whyNow', 'zones'],

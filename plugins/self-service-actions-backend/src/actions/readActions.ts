@@ -14,6 +14,7 @@ import { ActionDefinition } from './types';
 import { convertInputList } from './userInputs';
 import { readApproval } from './readApproval';
 import { compileInputSchema } from './inputValidation';
+import { secretPaths, unlocatableSecrets } from './secretPaths';
 import { RESERVED_TEMPLATE_ROOTS } from '../invokers/template';
 import { InvokerRegistry } from '../invokers/InvokerRegistry';
 import { normalizePrincipalRef } from '../access/principalRefs';
@@ -170,16 +171,18 @@ function readInputs(reader: ActionReader, raw: JsonObject, ajv: Ajv) {
       reader.fail('userInputs', `cannot name an input "${name}": it is reserved for templates`);
     }
   }
-  const secretInputs = Object.entries(properties)
-    .filter(([, property]) => isJsonObject(property) && property.secret === true)
-    .map(([name]) => name);
+  // A secret the walk could not find in a value would be stored in clear: refuse the schema.
+  const [unlocatable] = unlocatableSecrets(schema);
+  if (unlocatable) {
+    reader.fail(unlocatable.path, unlocatable.problem);
+  }
   if (raw.uiSchema !== undefined) {
     if (!isJsonObject(raw.uiSchema)) {
       return reader.fail('uiSchema', 'must be an object');
     }
     uiSchema = { ...uiSchema, ...raw.uiSchema };
   }
-  return { schema, uiSchema, secretInputs };
+  return { schema, uiSchema, secretPaths: secretPaths(schema) };
 }
 
 function readAction(config: Config, index: number, options: ReadActionsOptions): ActionDefinition {
@@ -213,7 +216,7 @@ function readAction(config: Config, index: number, options: ReadActionsOptions):
   const method = readMethod(reader, config, options.invokers);
   const approval = readApproval(
     config,
-    { defaultExpiryMs: options.defaultApprovalExpiryMs, secretInputs: inputs.secretInputs },
+    { defaultExpiryMs: options.defaultApprovalExpiryMs, secretPaths: inputs.secretPaths },
     (field, problem) => reader.fail(field, problem),
   );
   return {
@@ -231,7 +234,7 @@ function readAction(config: Config, index: number, options: ReadActionsOptions):
     appliesTo: readAppliesTo(reader, raw.appliesTo),
     userInputs: inputs.schema,
     uiSchema: inputs.uiSchema,
-    secretInputs: inputs.secretInputs,
+    secretPaths: inputs.secretPaths,
     ...(approval ? { approval } : {}),
     agentsAllowed: readAgentsAllowed(reader, raw.agents, type),
     method,

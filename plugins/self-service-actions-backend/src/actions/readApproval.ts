@@ -5,12 +5,12 @@ import { readOptionalDurationMs } from '../config';
 import { ActionApproval } from './types';
 
 /**
- * Reads an action's `approval` block; `fail` names the field. Secret inputs are never stored,
+ * Reads an action's `approval` block; `fail` names the field. Secret inputs (at any depth) are never stored,
  * so a run held for approval could not send them: an action that has both is refused.
  */
 export function readApproval(
   config: Config,
-  options: { defaultExpiryMs: number; secretInputs: string[] },
+  options: { defaultExpiryMs: number; secretPaths: string[] },
   fail: (field: string, problem: string) => never,
 ): ActionApproval | undefined {
   if (!config.has('approval')) {
@@ -20,10 +20,10 @@ export function readApproval(
   if (!isJsonObject(raw)) {
     return fail('approval', 'must be an object with approvers');
   }
-  if (options.secretInputs.length > 0) {
+  if (options.secretPaths.length > 0) {
     fail(
       'approval',
-      `cannot be combined with secret inputs (${options.secretInputs.join(', ')}): secrets are never stored, so a run held for approval could not send them`,
+      `cannot be combined with secret inputs (${options.secretPaths.join(', ')}): secrets are never stored, so a run held for approval could not send them`,
     );
   }
   const approvers = raw.approvers;

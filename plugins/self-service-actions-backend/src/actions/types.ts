@@ -24,8 +24,11 @@ export interface ActionDefinition extends Omit<PublicActionDefinition, 'method'>
   /** Normalised refs, or '*'. */
   allowedPeople: string[];
   allowEntityOwners: boolean;
-  /** Top-level input names that are never stored. */
-  secretInputs: string[];
+  /**
+   * Where the input schema marks values secret, at any depth (`apiKey`, `db.password`,
+   * `servers[].token`): never stored or returned. Empty when nothing is secret.
+   */
+  secretPaths: string[];
   /** Absent when runs need no approval. */
   approval?: ActionApproval;
   /** Whether agents may start runs through the actions registry (`agents.allowed`). */

@@ -158,6 +158,33 @@ describe.each(databases.eachSupportedId())('DatabaseRunStore on %p', databaseId 
     }
   });
 
+  it('stores how many log lines each step dropped, alone and in a batch, and lists carry it', async () => {
+    const { store } = await createStore();
+    const runs = Array.from({ length: 5 }, () => newRun());
+    await Promise.all(runs.map(run => store.insertRun(run, randomUUID())));
+    const started = new Date();
+    const step = (title: string, droppedLogLines?: number) => ({
+      title,
+      status: 'inprogress' as const,
+      startedAt: started,
+      completedAt: null,
+      logs: [`${title} kept`],
+      ...(droppedLogLines ? { droppedLogLines } : {}),
+    });
+    // Together: on PostgreSQL one compare-and-set statement for all.
+    await Promise.all(
+      runs.map((run, i) => store.updateRun(run.id, () => ({ run: {}, steps: [step('a', i + 1), step('b')] }))),
+    );
+    for (const [i, run] of runs.entries()) {
+      expect((await store.getRun(run.id))!.steps).toEqual([step('a', i + 1), step('b')]);
+    }
+    // Alone: a step whose logs were replaced whole drops its count.
+    await store.updateRun(runs[0].id, () => ({ run: {}, steps: [step('a'), step('b', 4)] }));
+    expect((await store.getRun(runs[0].id))!.steps).toEqual([step('a'), step('b', 4)]);
+    const { runs: listed } = await store.listRuns({ filter: {}, visibility: { all: true }, limit: 10 });
+    expect(listed.find(r => r.id === runs[0].id)!.steps.map(s => s.droppedLogLines)).toEqual([undefined, 4]);
+  });
+
   it('lists newest first with filters, visibility and a keyset cursor', async () => {
     const { store } = await createStore();
     const base = Date.parse('2026-01-01T00:00:00.000Z');

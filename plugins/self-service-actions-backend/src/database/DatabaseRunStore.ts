@@ -35,13 +35,14 @@ const OPTIMISTIC_ATTEMPTS = 3;
 
 /** SQLite: a run's steps as one JSON array column, in position order (see POSTGRES_STEPS_JSON). */
 const SQLITE_STEPS_JSON = `coalesce((select json_group_array(json_object('title', s.title,
-  'status', s.status, 'started_at', s.started_at, 'completed_at', s.completed_at, 'logs', s.logs)
-  order by s.position) from run_steps s where s.run_id = runs.id), '[]') as steps_json`;
+  'status', s.status, 'started_at', s.started_at, 'completed_at', s.completed_at, 'logs', s.logs,
+  'dropped_log_lines', s.dropped_log_lines) order by s.position)
+  from run_steps s where s.run_id = runs.id), '[]') as steps_json`;
 /** SQLite: as SQLITE_STEPS_JSON for run lists: each step's log count, not its lines. */
 const SQLITE_STEPS_JSON_FOR_LISTS = `coalesce((select json_group_array(json_object('title', s.title,
   'status', s.status, 'started_at', s.started_at, 'completed_at', s.completed_at,
-  'log_count', json_array_length(s.logs)) order by s.position)
-  from run_steps s where s.run_id = runs.id), '[]') as steps_json`;
+  'log_count', json_array_length(s.logs), 'dropped_log_lines', s.dropped_log_lines)
+  order by s.position) from run_steps s where s.run_id = runs.id), '[]') as steps_json`;
 
 /** Stores runs with Knex in the plugin's own database (SQLite or PostgreSQL). */
 export class DatabaseRunStore implements RunStore {
@@ -254,7 +255,7 @@ export class DatabaseRunStore implements RunStore {
         await tx<DbStepRow>('run_steps')
           .insert(rows)
           .onConflict(['run_id', 'title'])
-          .merge(['status', 'started_at', 'completed_at', 'logs']);
+          .merge(['status', 'started_at', 'completed_at', 'logs', 'dropped_log_lines']);
       }
       return { ...read.record, ...update.run, steps };
     });
@@ -292,6 +293,7 @@ export class DatabaseRunStore implements RunStore {
         started_at: step.startedAt,
         completed_at: step.completedAt,
         logs: JSON.stringify(step.logs),
+        dropped_log_lines: step.droppedLogLines ?? 0,
       };
     });
     return { steps, rows };

@@ -44,6 +44,8 @@ export interface StepRecord {
   logs: string[];
   /** How many log lines the step holds, when its logs were not read (run lists). */
   logCount?: number;
+  /** Earlier log lines of the step dropped by the caps (per run in bytes, per step in lines); 0 when absent. */
+  droppedLogLines?: number;
 }
 
 /** A run as stored, with its steps in order of first appearance. */

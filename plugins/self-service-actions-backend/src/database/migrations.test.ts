@@ -24,6 +24,7 @@ const RUN_APPROVAL = '20261204000000_run_approval.js';
 const RUN_INITIATED_VIA = '20261205000000_run_initiated_via.js';
 const RUN_ERROR_DETAIL = '20261205010000_run_error_detail.js';
 const RUN_MESSAGE_HISTORY = '20261205020000_run_message_history.js';
+const STEP_DROPPED_LOGS = '20261206000000_step_dropped_logs.js';
 
 const INIT_RUN_COLUMNS = [
   'id',
@@ -104,6 +105,19 @@ const schemaAfter: Schema[] = [
       'messages',
     ],
     run_steps: STEP_COLUMNS,
+    run_tokens: TOKEN_COLUMNS,
+  },
+  {
+    runs: [
+      ...INIT_RUN_COLUMNS,
+      ...LEASE_COLUMNS,
+      'revision',
+      'approval',
+      'initiated_via',
+      'error_detail',
+      'messages',
+    ],
+    run_steps: [...STEP_COLUMNS, 'dropped_log_lines'],
     run_tokens: TOKEN_COLUMNS,
   },
 ];
@@ -255,7 +269,16 @@ async function readRun(knex: Knex, id: string) {
 
 describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
   it('has an expected schema for every migration file', () => {
-    expect(migrationFiles).toEqual([INIT, DISPATCH_LEASE, RUN_REVISION, RUN_APPROVAL, RUN_INITIATED_VIA, RUN_ERROR_DETAIL, RUN_MESSAGE_HISTORY]);
+    expect(migrationFiles).toEqual([
+      INIT,
+      DISPATCH_LEASE,
+      RUN_REVISION,
+      RUN_APPROVAL,
+      RUN_INITIATED_VIA,
+      RUN_ERROR_DETAIL,
+      RUN_MESSAGE_HISTORY,
+      STEP_DROPPED_LOGS,
+    ]);
     expect(schemaAfter).toHaveLength(migrationFiles.length + 1);
   });
 
@@ -564,5 +587,33 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
     await migrateDownOnce(knex);
     expect(await knex.schema.hasColumn('runs', 'messages')).toBe(false);
     expect(await readRun(knex, after)).toMatchObject({ message: 'Job queued' });
+  });
+
+  it(`${STEP_DROPPED_LOGS} counts no dropped lines for the steps before it and keeps steps going down`, async () => {
+    const knex = await databases.init(databaseId);
+    await migrateUntilBefore(knex, STEP_DROPPED_LOGS);
+    const runId = randomUUID();
+    await knex('runs').insert(initRunRow(runId));
+    const step = (title: string, position: number) => ({
+      run_id: runId,
+      position,
+      title,
+      status: 'complete',
+      started_at: new Date(),
+      completed_at: null,
+      logs: JSON.stringify([title]),
+    });
+    await knex('run_steps').insert(step('before', 0));
+
+    await migrateUpOnce(knex);
+    await knex('run_steps').insert({ ...step('trimmed', 1), dropped_log_lines: 7 });
+    expect(await knex('run_steps').where({ run_id: runId }).orderBy('position').select('title', 'dropped_log_lines')).toEqual([
+      { title: 'before', dropped_log_lines: 0 },
+      { title: 'trimmed', dropped_log_lines: 7 },
+    ]);
+
+    await migrateDownOnce(knex);
+    expect(await knex.schema.hasColumn('run_steps', 'dropped_log_lines')).toBe(false);
+    expect(await knex('run_steps').where({ run_id: runId }).orderBy('position').pluck('title')).toEqual(['before', 'trimmed']);
   });
 });

@@ -53,6 +53,7 @@ export interface DbStepRow {
   started_at: Date | number | string;
   completed_at: Date | number | string | null;
   logs: string;
+  dropped_log_lines: number;
 }
 
 /** The messages column's text. */
@@ -131,6 +132,10 @@ function toStep(row: StepJson): StepRecord {
     completedAt: toDate(row.completed_at),
     logs: row.logs === undefined ? [] : JSON.parse(row.logs),
   };
+  const dropped = Number(row.dropped_log_lines ?? 0);
+  if (dropped > 0) {
+    step.droppedLogLines = dropped;
+  }
   return row.log_count === undefined ? step : { ...step, logCount: Number(row.log_count) };
 }
 

@@ -1,7 +1,11 @@
 import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { isJsonObject, JsonObject } from '@self-service-actions/plugin-self-service-actions-common';
+import {
+  isJsonObject,
+  JsonObject,
+  secretInputValues,
+} from '@self-service-actions/plugin-self-service-actions-common';
 import { InvocationContext } from '@self-service-actions/plugin-self-service-actions-node';
 import { ActionDefinition, ActionSource } from '../actions/types';
 import { RunSettings } from '../config';
@@ -15,7 +19,8 @@ import {
 } from '../runs/lifecycle';
 import { ReportParser } from '../runs/parseReport';
 import { mintToken } from '../runs/tokens';
-import { scrubSecrets, secretInputValues } from './scrubSecrets';
+import { namedInputValues, scrubSecrets } from './scrubSecrets';
+import { secretInputNames } from '../actions/secretPaths';
 import { storableText } from '../database/rows';
 
 /** Runs claimed at most per recovery round. */
@@ -63,7 +68,8 @@ export class Dispatcher {
       entity: options.entity,
       user: { ref: options.userRef },
       inputs: options.inputs,
-      secretInputs: action.secretInputs,
+      secretInputs: secretInputNames(action.userInputs, options.inputs),
+      secretValues: secretInputValues(action.userInputs, options.inputs),
       declaredInputs: isJsonObject(properties) ? Object.keys(properties) : [],
     };
   }
@@ -94,7 +100,7 @@ export class Dispatcher {
     const scrub = (text: string) =>
       scrubSecrets(text, [
         context.run.reportToken,
-        ...secretInputValues(context.inputs, context.secretInputs),
+        ...(context.secretValues ?? namedInputValues(context.inputs, context.secretInputs)),
         ...(invoker.secrets?.(context) ?? []),
       ]);
     if (outcome.kind === 'timed-out') {

@@ -36,8 +36,11 @@ export function scrubSecrets(text: string, secrets: Iterable<string>): string {
   return scrubbed;
 }
 
-/** The string values of secret inputs, at any depth of their values. */
-export function secretInputValues(inputs: Record<string, unknown>, names: string[]): string[] {
+/**
+ * The values of the named inputs, at any depth: the secrets of a context built without
+ * `secretValues` (the plugin always sets it; a module may build its own).
+ */
+export function namedInputValues(inputs: Record<string, unknown>, names: string[]): string[] {
   const values: string[] = [];
   const collect = (value: unknown) => {
     if (typeof value === 'string') values.push(value);

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { AuthenticationError, InputError, NotAllowedError } from '@backstage/errors';
-import { isJsonObject, Run, RunStatus } from '@self-service-actions/plugin-self-service-actions-common';
+import {
+  hasSecretInputValues,
+  isJsonObject,
+  Run,
+  RunStatus,
+  stripSecretInputs,
+} from '@self-service-actions/plugin-self-service-actions-common';
 import { AccessPolicy, RequestContext } from '../access/AccessPolicy';
 import { ActionCatalog } from '../actions/ActionCatalog';
 import { inputErrorWithFields } from '../actions/inputValidation';
@@ -21,6 +27,7 @@ import { scrubSecrets } from '../dispatch/scrubSecrets';
 import { storableJson, storableText } from '../database/rows';
 import { JudgedReport, ReportParser } from './parseReport';
 import { RunReader } from './RunReader';
+import { stripRunSecrets } from './toApiRun';
 import { hashToken, isMintedTokenForm, mintToken } from './tokens';
 
 export type { RequestContext } from '../access/AccessPolicy';
@@ -113,11 +120,8 @@ export class RunService {
     // Checked before storing: a value that cannot be sent safely refuses the run outright.
     dispatcher.check(context);
     // Sent as given; stored as the databases can hold them.
-    const storedInputs = storableJson(
-      Object.fromEntries(
-        Object.entries(validInputs).filter(([name]) => !action.secretInputs.includes(name)),
-      ),
-    );
+    // Secret values go nowhere but the invocation, at whatever depth the schema marks them.
+    const storedInputs = storableJson(stripSecretInputs(action.userInputs, validInputs));
     const record = newRun({
       id,
       action,
@@ -125,7 +129,7 @@ export class RunService {
       entityRef: entity ? stringifyEntityRef(entity) : null,
       initiatedBy: ctx.caller.userRef,
       storedInputs,
-      hasSecretInputs: action.secretInputs.some(name => name in validInputs),
+      hasSecretInputs: hasSecretInputValues(action.userInputs, validInputs),
       rerunOf,
       initiatedVia: ctx.via,
       now,
@@ -158,7 +162,7 @@ export class RunService {
    * inputs were never stored, so a re-run that needs them must be given them again.
    */
   async rerun(ctx: RequestContext, runId: string, body: unknown): Promise<Run> {
-    const { run: original } = await this.options.reader.readableRun(ctx, runId);
+    const { run: original, action } = await this.options.reader.readableRun(ctx, runId);
     if (body !== undefined && !isJsonObject(body)) {
       throw new InputError('The request body must be a JSON object');
     }
@@ -172,7 +176,8 @@ export class RunService {
       original.actionId,
       {
         ...(original.entityRef ? { entityRef: original.entityRef } : {}),
-        inputs: { ...original.inputs, ...overrides },
+        // Nothing secret is offered again, even from a run stored before its schema said so.
+        inputs: { ...stripRunSecrets(original, action), ...overrides },
       },
       original.id,
     );

@@ -10,6 +10,7 @@ const settings = {
   maxSteps: 10,
   maxLogLineLength: 1000,
   maxLinksPerRun: 10,
+  maxLogBytesPerRun: 1_000_000,
 };
 const now = new Date('2026-05-10T16:00:00.000Z');
 const started = '2026-05-10T15:35:42.714Z';

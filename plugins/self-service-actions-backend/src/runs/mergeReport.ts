@@ -6,6 +6,7 @@ import {
 } from '@self-service-actions/plugin-self-service-actions-common';
 import { RunRecord, RunUpdate, StepRecord } from '../database/RunStore';
 import { withReportedMessage } from './messageHistory';
+import { capRunLogs } from './capRunLogs';
 
 /** Limits and durations that shape how a report is merged. */
 export interface MergeSettings {
@@ -14,6 +15,7 @@ export interface MergeSettings {
   maxLogLinesPerStep: number;
   maxSteps: number;
   maxLinksPerRun: number;
+  maxLogBytesPerRun: number;
 }
 
 /** The ConflictError a report on a final run answers with. */
@@ -80,12 +82,17 @@ function mergeSteps(
     const status =
       existing && isFinalStatus(existing.status) ? existing.status : step.status;
     const logs = step.logs ?? existing?.logs ?? [];
+    const kept = logs.slice(-settings.maxLogLinesPerStep);
+    // Reported logs replace the step's, and with them what was dropped of the old ones; logs
+    // left as they were keep their count.
+    const dropped = (step.logs ? 0 : existing?.droppedLogLines ?? 0) + logs.length - kept.length;
     return {
       title: step.title,
       status,
       startedAt: new Date(step.startedAt),
       completedAt: stepCompletedAt(step.completedAt, existing?.completedAt),
-      logs: logs.slice(-settings.maxLogLinesPerStep),
+      logs: kept,
+      ...(dropped > 0 ? { droppedLogLines: dropped } : {}),
     };
   });
 }
@@ -132,7 +139,11 @@ export function mergeReport(
   }
   const reported = report.steps ? mergeSteps(run.steps, report.steps, settings) : [];
   const final = isFinalStatus(report.status);
-  const steps = final ? finalSteps(run.steps, reported, now) : reported;
+  const steps = capRunLogs(
+    run.steps,
+    final ? finalSteps(run.steps, reported, now) : reported,
+    settings.maxLogBytesPerRun,
+  );
   // Entering or leaving pending-approval renews the deadline, but never past
   // maxPendingApproval after the run was created: a reporter that toggles cannot keep a run
   // (and its token) alive for ever.

@@ -1,10 +1,25 @@
-import { isFinalStatus, Run } from '@self-service-actions/plugin-self-service-actions-common';
+import {
+  isFinalStatus,
+  JsonObject,
+  Run,
+  stripSecretInputs,
+} from '@self-service-actions/plugin-self-service-actions-common';
 import { CallerAccess } from '../access/AccessPolicy';
 import { ActionDefinition } from '../actions/types';
 import { RunRecord } from '../database/RunStore';
 
 function toIso(date: Date | null): string | null {
   return date ? date.toISOString() : null;
+}
+
+/**
+ * A run's stored inputs without any value its action marks secret, by the schema the run was
+ * made with and the action's current one: inputs are stripped before storing, this also keeps
+ * runs stored before a schema said `secret: true` from showing or re-sending the value.
+ */
+export function stripRunSecrets(run: RunRecord, action: ActionDefinition | undefined): JsonObject {
+  const stripped = stripSecretInputs(run.actionSnapshot?.userInputs, run.inputs);
+  return action ? stripSecretInputs(action.userInputs, stripped) : stripped;
 }
 
 /**
@@ -39,7 +54,7 @@ export function toApiRun(
     completedAt: toIso(run.completedAt),
     createdAt: run.createdAt.toISOString(),
     updatedAt: run.updatedAt.toISOString(),
-    inputs: run.inputs,
+    inputs: stripRunSecrets(run, action),
     steps: run.steps.map(step => ({
       title: step.title,
       status: step.status,
@@ -47,6 +62,7 @@ export function toApiRun(
       completedAt: toIso(step.completedAt),
       ...(withLogs ? { logs: step.logs } : {}),
       logCount: step.logCount ?? step.logs.length,
+      ...(step.droppedLogLines ? { droppedLogLines: step.droppedLogLines } : {}),
     })),
     links: run.links,
     rerunOf: run.rerunOf,

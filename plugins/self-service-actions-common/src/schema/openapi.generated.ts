@@ -329,6 +329,8 @@ export interface components {
       logs?: string[];
       /** @description How many log lines the step holds. */
       logCount: number;
+      /** @description How many earlier log lines of the step were dropped to keep the run within its caps (`report.maxLogBytesPerRun`, oldest lines of the run first, and `report.maxLogLinesPerStep`). Absent when none were. */
+      droppedLogLines?: number;
     };
     /** @description A run of an action, with the snapshot of the action it ran. */
     Run: {

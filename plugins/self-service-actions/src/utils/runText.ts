@@ -3,6 +3,7 @@ import {
   isFinalStatus,
   isJsonObject,
   JsonObject,
+  maskSecretInputs,
   Run,
   RunStep,
 } from '@self-service-actions/plugin-self-service-actions-common';
@@ -69,7 +70,8 @@ export const SECRET_MASK = '***';
 /**
  * A run's inputs by the titles of the action's form (the key when the schema has none), in the
  * form's order; an input the schema marks secret (`secret: true`, or the uiSchema's password
- * widget) shows {@link SECRET_MASK}.
+ * widget) shows {@link SECRET_MASK}, and so does a secret nested in an input's value (a
+ * password in an object, the tokens of a list).
  */
 export function inputRows(inputs: JsonObject, schema?: JsonObject, uiSchema?: JsonObject): InputRow[] {
   const properties = schema && isJsonObject(schema.properties) ? schema.properties : {};
@@ -82,9 +84,10 @@ export function inputRows(inputs: JsonObject, schema?: JsonObject, uiSchema?: Js
       const ui = uiSchema && isJsonObject(uiSchema[name]) ? (uiSchema[name] as JsonObject) : {};
       const secret = property.secret === true || ui['ui:widget'] === 'password';
       const title = typeof property.title === 'string' && property.title ? property.title : name;
-      let shown = JSON.stringify(value);
+      const masked = schema ? maskSecretInputs(schema, { [name]: value }, SECRET_MASK)[name] : value;
+      let shown = JSON.stringify(masked);
       if (secret) shown = SECRET_MASK;
-      else if (typeof value === 'string') shown = value;
+      else if (typeof masked === 'string') shown = masked;
       return { name, title, value: shown };
     });
 }

@@ -7,13 +7,15 @@ import { INSERTED_RUN_COLUMNS } from '../rows';
  * in one statement (one round trip to the database instead of two).
  */
 export const POSTGRES_STEPS_JSON = `coalesce((select json_agg(json_build_object('title', s.title,
-  'status', s.status, 'started_at', s.started_at, 'completed_at', s.completed_at, 'logs', s.logs)
-  order by s.position) from run_steps s where s.run_id = runs.id), '[]'::json) as steps_json`;
+  'status', s.status, 'started_at', s.started_at, 'completed_at', s.completed_at, 'logs', s.logs,
+  'dropped_log_lines', s.dropped_log_lines) order by s.position)
+  from run_steps s where s.run_id = runs.id), '[]'::json) as steps_json`;
 
 /** PostgreSQL: as POSTGRES_STEPS_JSON for run lists: each step's log count, not its lines. */
 export const POSTGRES_STEPS_JSON_FOR_LISTS = `coalesce((select json_agg(json_build_object('title',
   s.title, 'status', s.status, 'started_at', s.started_at, 'completed_at', s.completed_at,
-  'log_count', json_array_length(s.logs::json)) order by s.position)
+  'log_count', json_array_length(s.logs::json), 'dropped_log_lines', s.dropped_log_lines)
+  order by s.position)
   from run_steps s where s.run_id = runs.id), '[]'::json) as steps_json`;
 
 /**
@@ -54,13 +56,17 @@ export const POSTGRES_COMPARE_AND_SET_MANY = `with input as (
     returning runs.id
   ),
   upserted as (
-    insert into run_steps (run_id, title, position, status, started_at, completed_at, logs)
-    select updated.id, s.title, s.position, s.status, s.started_at, s.completed_at, s.logs
+    insert into run_steps (run_id, title, position, status, started_at, completed_at, logs,
+      dropped_log_lines)
+    select updated.id, s.title, s.position, s.status, s.started_at, s.completed_at, s.logs,
+      s.dropped_log_lines
     from updated join input i on i.id = updated.id
     cross join lateral json_to_recordset(i.steps) as s(title text, position integer,
-      status text, started_at timestamptz, completed_at timestamptz, logs text)
+      status text, started_at timestamptz, completed_at timestamptz, logs text,
+      dropped_log_lines integer)
     on conflict (run_id, title) do update set status = excluded.status,
-      started_at = excluded.started_at, completed_at = excluded.completed_at, logs = excluded.logs
+      started_at = excluded.started_at, completed_at = excluded.completed_at, logs = excluded.logs,
+      dropped_log_lines = excluded.dropped_log_lines
   )
   select id from updated`;
 

@@ -10,6 +10,12 @@ describe('LogLines', () => {
     expect(within(list).getAllByRole('listitem').map(item => item.textContent)).toEqual(['1compiling', '2linking']);
   });
 
+  it('numbers the lines from where the log starts after dropped lines', async () => {
+    await renderInTestApp(<LogLines label="Log" lines={['later', 'latest']} firstLineNumber={8} />);
+    const items = within(screen.getByRole('list', { name: 'Log' })).getAllByRole('listitem');
+    expect(items.map(item => item.textContent)).toEqual(['8later', '9latest']);
+  });
+
   it('keeps the lines that match the search, marking the match', async () => {
     await renderInTestApp(<LogLines label="Log" lines={['Applying change', 'Waiting for rollout', 'Rollout finished']} />);
     await userEvent.type(screen.getByLabelText('Search the log'), 'rollout');

@@ -66,8 +66,14 @@ function Marked(props: { text: string; search: string; className: string }) {
  * whose filter button has no name (axe-core: critical): a list of lines reads as one, and the
  * step logs are bounded (report.maxLogLinesPerStep), so nothing needs virtualising.
  */
-export function LogLines(props: { lines: string[]; label: string; follow?: boolean }) {
-  const { lines, label, follow = false } = props;
+export function LogLines(props: {
+  lines: string[];
+  label: string;
+  follow?: boolean;
+  /** The number of the first line shown: after lines the run's caps dropped, not 1. */
+  firstLineNumber?: number;
+}) {
+  const { lines, label, follow = false, firstLineNumber = 1 } = props;
   const classes = useStyles();
   const scroller = useRef<HTMLDivElement>(null);
   // Following a running step keeps its newest line in view, until the user scrolls up.
@@ -83,8 +89,8 @@ export function LogLines(props: { lines: string[]; label: string; follow?: boole
   const [search, setSearch] = useState('');
   const searchId = useId();
   const numbered = useMemo(
-    () => lines.map((line, index) => ({ number: index + 1, text: line.replace(ANSI_ESCAPE, '') })),
-    [lines],
+    () => lines.map((line, index) => ({ number: index + firstLineNumber, text: line.replace(ANSI_ESCAPE, '') })),
+    [lines, firstLineNumber],
   );
   const needle = search.trim().toLocaleLowerCase();
   const shown = needle ? numbered.filter(line => line.text.toLocaleLowerCase().includes(needle)) : numbered;

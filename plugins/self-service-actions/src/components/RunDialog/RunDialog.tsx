@@ -6,6 +6,7 @@ import {
   JsonObject,
   PublicActionDefinition,
   Run,
+  stripSecretInputs,
 } from '@self-service-actions/plugin-self-service-actions-common';
 import { withTheme } from '@rjsf/core';
 import { Theme as MuiTheme } from '@rjsf/material-ui';
@@ -64,7 +65,10 @@ export interface RunDialogProps {
 export function RunDialog(props: RunDialogProps) {
   const { action, entity, open, onClose, onCreated, rerunOf } = props;
   const api = useApi(selfServiceActionsApiRef);
-  const [formData, setFormData] = useState<JsonObject>(() => (rerunOf?.inputs ?? {}) as JsonObject);
+  // The API never returns secret values; stripped again so a re-run can only send what is typed.
+  const [formData, setFormData] = useState<JsonObject>(() =>
+    stripSecretInputs(action.userInputs, (rerunOf?.inputs ?? {}) as JsonObject),
+  );
   const [extraErrors, setExtraErrors] = useState<ErrorSchema | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [submitting, setSubmitting] = useState(false);

@@ -1,18 +1,73 @@
-import { isJsonObject, JsonObject } from '@self-service-actions/plugin-self-service-actions-common';
+import {
+  applicableSchemas,
+  isJsonObject,
+  isSecretLocation,
+  itemSchemas,
+  JsonObject,
+  propertySchemas,
+  secretInputPaths,
+} from '@self-service-actions/plugin-self-service-actions-common';
 import { ErrorSchema, RJSFValidationError, UiSchema } from '@rjsf/utils';
 
+/** A secret leaf RJSF renders as a text box; a checkbox or a select cannot hide its value. */
+function isTextLeaf(schemas: JsonObject[]): boolean {
+  return !schemas.some(
+    schema =>
+      schema.enum !== undefined ||
+      schema.const !== undefined ||
+      ['boolean', 'object', 'array'].some(type =>
+        Array.isArray(schema.type) ? schema.type.includes(type) : schema.type === type,
+      ),
+  );
+}
+
 /**
- * The uiSchema to render: the action's, with secret properties as password fields and the
- * focus on the first field when the form opens (in `ui:order` when the action gives one).
+ * Password widgets for every secret field below a location, nested as RJSF reads uiSchema:
+ * properties by name, array items under `items`, additional properties under
+ * `additionalProperties`. Everything below a secret object or array is secret too. Branches
+ * (allOf, anyOf, oneOf, if/then/else) are merged by RJSF into the same level, so their fields
+ * are found by name there.
+ */
+function secretWidgets(schemas: JsonObject[], inherited: boolean): JsonObject | undefined {
+  const secret = inherited || isSecretLocation(schemas);
+  const ui: JsonObject = {};
+  const names = new Set(schemas.flatMap(schema => Object.keys(isJsonObject(schema.properties) ? schema.properties : {})));
+  for (const name of names) {
+    const below = secretWidgets(propertySchemas(schemas, name), secret);
+    if (below) ui[name] = below;
+  }
+  const additional = schemas.flatMap(schema => applicableSchemas(schema.additionalProperties));
+  const additionalUi = additional.length > 0 ? secretWidgets(additional, secret) : undefined;
+  if (additionalUi) ui.additionalProperties = additionalUi;
+  const items = itemSchemas(schemas);
+  const itemsUi = items.length > 0 ? secretWidgets(items, secret) : undefined;
+  if (itemsUi) ui.items = itemsUi;
+  const leaf = names.size === 0 && additional.length === 0 && items.length === 0;
+  if (secret && leaf && isTextLeaf(schemas)) ui['ui:widget'] = 'password';
+  return Object.keys(ui).length > 0 ? ui : undefined;
+}
+
+/** `extra` over `base`, object by object (the password widget wins over the action's widget). */
+function mergeUi(base: JsonObject, extra: JsonObject | undefined): JsonObject {
+  const result: JsonObject = { ...base };
+  for (const [key, value] of Object.entries(extra ?? {})) {
+    const current = result[key];
+    result[key] = isJsonObject(value) && isJsonObject(current) ? mergeUi(current, value) : value;
+  }
+  return result;
+}
+
+/**
+ * The uiSchema to render: the action's, with secret fields at any depth as password fields
+ * and the focus on the first field when the form opens (in `ui:order` when the action gives
+ * one).
  */
 export function formUiSchema(schema: JsonObject, uiSchema?: JsonObject): UiSchema {
-  const result: UiSchema = { ...(uiSchema as UiSchema) };
+  const result = mergeUi(
+    (uiSchema ?? {}) as JsonObject,
+    secretWidgets(applicableSchemas(schema), false),
+  ) as UiSchema;
   const properties = isJsonObject(schema.properties) ? schema.properties : {};
-  for (const [name, property] of Object.entries(properties)) {
-    if (isJsonObject(property) && property.secret === true) {
-      result[name] = { ...(result[name] as object), 'ui:widget': 'password' };
-    }
-  }
   const order = Array.isArray(result['ui:order']) ? (result['ui:order'] as string[]) : [];
   const first = [...order.filter(name => name in properties), ...Object.keys(properties)][0];
   if (first && !Object.values(result).some(field => isJsonObject(field) && 'ui:autofocus' in field)) {
@@ -21,12 +76,12 @@ export function formUiSchema(schema: JsonObject, uiSchema?: JsonObject): UiSchem
   return result;
 }
 
-/** Names of the secret inputs, which are never stored and must be given again on re-run. */
+/**
+ * Where the secret inputs are (`apiKey`, `database.password`, `servers[].token`): never
+ * stored, so they must be given again on re-run.
+ */
 export function secretInputNames(schema: JsonObject): string[] {
-  const properties = isJsonObject(schema.properties) ? schema.properties : {};
-  return Object.entries(properties)
-    .filter(([, property]) => isJsonObject(property) && property.secret === true)
-    .map(([name]) => name);
+  return secretInputPaths(schema);
 }
 
 /** A server field error. */

@@ -1091,6 +1091,11 @@ export const spec = {
             "type": "integer",
             "minimum": 0,
             "description": "How many log lines the step holds."
+          },
+          "droppedLogLines": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "How many earlier log lines of the step were dropped to keep the run within its caps (`report.maxLogBytesPerRun`, oldest lines of the run first, and `report.maxLogLinesPerStep`). Absent when none were."
           }
         }
       },
