@@ -84,7 +84,8 @@ ${sqlite ? `    client: better-sqlite3
     knexConfig: { pool: { min: 2, max: ${process.env.SSA_BENCH_POOL ?? 64} } }`}
 selfServiceActions:
   sweepFrequency: { seconds: 1 }
-  actions:
+${process.env.SSA_BENCH_ENTITY_CACHE_TTL ? `  entityCacheTtl: '${process.env.SSA_BENCH_ENTITY_CACHE_TTL}'
+` : ''}  actions:
     - id: bench
       name: Bench
       type: Day2

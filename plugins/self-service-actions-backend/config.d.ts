@@ -33,6 +33,12 @@ export interface Config {
     };
     /** How often the expiry sweep runs. Default: 1 minute. */
     sweepFrequency?: HumanDuration | string;
+    /**
+     * How long a user's read of an entity from the catalog (on entity-page requests) is reused
+     * for that user: an entity the user may not see stays not found. 0 reads it every time.
+     * Default: 5 seconds.
+     */
+    entityCacheTtl?: HumanDuration | string;
     /** Durable dispatch of webhooks whose instance died before sending them. */
     dispatch?: {
       /** Added to the webhook timeout to make the sender's lease. Default: 30 seconds. */

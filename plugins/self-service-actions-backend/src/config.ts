@@ -40,6 +40,8 @@ export interface SelfServiceActionsConfig {
   /** Largest accepted request body (reports and API calls), in bytes. */
   maxBodyBytes: number;
   sweepFrequencyMs: number;
+  /** How long a caller's read of an entity from the catalog is reused; 0: never. */
+  entityCacheTtlMs: number;
   dispatch: {
     /** Added to an invocation's timeout to make the lease of its dispatch. */
     leaseMarginMs: number;
@@ -103,6 +105,7 @@ export function readSelfServiceActionsConfig(config: Config): SelfServiceActions
     },
     maxBodyBytes: positive('report.maxBodyBytes', 1024 * 1024),
     sweepFrequencyMs: readDurationMs(root, 'sweepFrequency', { minutes: 1 }),
+    entityCacheTtlMs: readDurationMs(root, 'entityCacheTtl', { seconds: 5 }),
     dispatch: {
       leaseMarginMs: readDurationMs(root, 'dispatch.leaseMargin', { seconds: 30 }),
       frequencyMs: readDurationMs(root, 'dispatch.frequency', { seconds: 10 }),

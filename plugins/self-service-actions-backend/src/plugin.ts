@@ -19,6 +19,7 @@ import { readSelfServiceActionsConfig } from './config';
 import { createAjv } from './actions/inputValidation';
 import { ConfigActionSource } from './actions/ConfigActionSource';
 import { ActionCatalog } from './actions/ActionCatalog';
+import { EntityReader } from './actions/entities';
 import { AccessPolicy } from './access/AccessPolicy';
 import { ActionAccess } from './access/ActionAccess';
 import { PermissionGate } from './access/PermissionGate';
@@ -101,7 +102,8 @@ export const selfServiceActionsPlugin = createBackendPlugin({
           new ActionAccess({ admins: settings.admins }),
           new PermissionGate(deps.permissions),
         );
-        const actions = new ActionCatalog({ source, access, catalog, invokers, ajv });
+        const entities = new EntityReader({ catalog, ttlMs: settings.entityCacheTtlMs });
+        const actions = new ActionCatalog({ source, access, entities, invokers, ajv });
         deps.permissionsRegistry.addResourceType({
           resourceRef: actionResourceRef,
           permissions: [selfServiceActionReadPermission, selfServiceActionRunPermission],

@@ -1,6 +1,5 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { ConflictError, InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   ActionListItem,
   JsonObject,
@@ -10,7 +9,7 @@ import Ajv, { ValidateFunction } from 'ajv';
 import { CallerAccess, AccessPolicy, RequestContext } from '../access/AccessPolicy';
 import { InvokerRegistry } from '../invokers/InvokerRegistry';
 import { appliesToEntity } from './appliesTo';
-import { entityOwners, findEntity } from './entities';
+import { entityOwners, EntityReader } from './entities';
 import { compileInputSchema, inputErrorWithFields, toFieldErrors } from './inputValidation';
 import { ActionDefinition, ActionSource } from './types';
 
@@ -34,7 +33,7 @@ export class ActionCatalog {
     private readonly options: {
       source: ActionSource;
       access: AccessPolicy;
-      catalog: CatalogService;
+      entities: EntityReader;
       invokers: InvokerRegistry;
       ajv: Ajv;
     },
@@ -52,8 +51,8 @@ export class ActionCatalog {
 
   /** The actions the caller may see, those applying to the entity when one is named. */
   async list(ctx: RequestContext, entityRef?: string): Promise<ActionListItem[]> {
-    const { catalog, access, source } = this.options;
-    const entity = entityRef ? await findEntity(catalog, ctx, entityRef) : undefined;
+    const { entities, access, source } = this.options;
+    const entity = entityRef ? await entities.find(ctx, entityRef) : undefined;
     const owners = entityOwners(entity);
     const caller = await access.forRequest(ctx);
     return (await source.list())
@@ -84,8 +83,8 @@ export class ActionCatalog {
    * unknown entity or invisible action 404, not allowed 403, Draft 409, wrong target 400.
    */
   async findRunnable(ctx: RequestContext, actionId: string, entityRef?: string): Promise<RunnableAction> {
-    const { catalog, access, source } = this.options;
-    const entity = entityRef ? await findEntity(catalog, ctx, entityRef) : undefined;
+    const { entities, access, source } = this.options;
+    const entity = entityRef ? await entities.find(ctx, entityRef) : undefined;
     const owners = entityOwners(entity);
     const caller = await access.forRequest(ctx);
     const action = await source.get(actionId);
