@@ -64,7 +64,7 @@ export class EntityReader {
       return fetchEntity();
     }
     // The caller's identity as the catalog's policy sees it: who, and whom they act for.
-    const key = [ctx.caller.userRef, ...ctx.caller.ownershipRefs].join(' ') + `\n${normalized}`;
+    const key = `${[ctx.caller.userRef, ...ctx.caller.ownershipRefs].join(' ')}\n${normalized}`;
     const at = now();
     const cached = this.cache.get(key);
     if (cached && cached.expiresAt > at) {
