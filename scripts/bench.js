@@ -6,14 +6,15 @@
 //   npm run bench -- --sqlite
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
-const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
-const { randomUUID } = require('node:crypto');
 
 const root = path.resolve(__dirname, '..');
 const requireFromRoot = name => require(require.resolve(name, { paths: [root, path.join(root, 'plugins/self-service-actions-backend')] }));
 const autocannon = requireFromRoot('autocannon');
+const { hostilePhase, ECHO_ROUTE } = require('./bench-hostile');
+const { cpuSnapshot: cpuOf, cpuUsed } = require('./bench-cpu');
+const cpuSnapshot = (backendPid, receiverPid) => cpuOf(backendPid, receiverPid, { postgres: !sqlite });
 const cliDir = path.dirname(require.resolve('@backstage/cli/package.json', { paths: [root] }));
 
 const sqlite = process.argv.includes('--sqlite');
@@ -59,6 +60,7 @@ http.createServer((req, res) => {
   req.on('end', () => {
     if (req.method === 'GET') return res.end(JSON.stringify(tokens));
     if (req.method === 'DELETE') return res.end(String(tokens.splice(0).length));
+    ${ECHO_ROUTE}
     tokens.push(JSON.parse(Buffer.concat(chunks).toString('utf8')).reportToken);
     res.writeHead(202).end();
   });
@@ -95,6 +97,15 @@ ${process.env.SSA_BENCH_ENTITY_CACHE_TTL ? `  entityCacheTtl: '${process.env.SSA
       allowedPeople: ['*']
       userInputs: { type: object, properties: { n: { type: integer } } }
       method: { type: Webhook, url: 'http://127.0.0.1:${RECEIVER_PORT}/hook' }
+    # A receiver that refuses runs by echoing what it got, report token included (hostile phase).
+    - id: bench-echo
+      name: Bench echo
+      type: Day2
+      icon: play
+      status: Active
+      owner: group:default/platform
+      allowedPeople: ['*']
+      method: { type: Webhook, url: 'http://127.0.0.1:${RECEIVER_PORT}/echo' }
     # The main use: an action run from an entity's page (the entity read from the catalog as
     # the user, who must be allowed to see it).
     - id: bench-entity
@@ -155,48 +166,6 @@ function sampleRss(pid) {
       // the process is gone
     }
   }, 100);
-}
-
-// CPU seconds used by each party (user + system), read from /proc: on a small machine the
-// backend, PostgreSQL, the receiver and the load generator share the cores, so this shows who
-// spent them during a phase.
-function cpuSeconds(pid) {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-function cpuSnapshot(backendPid, receiverPid) {
-  const parties = { backend: cpuSeconds(backendPid), receiver: cpuSeconds(receiverPid), 'load generator': cpuSeconds(process.pid) };
-  if (sqlite) return parties;
-  // PostgreSQL runs a process per connection: counted per process, so that one that ends
-  // during the phase does not take its earlier CPU away from the total.
-  const postgres = new Map();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') postgres.set(entry, cpuSeconds(entry));
-    } catch {
-      // gone
-    }
-  }
-  return { ...parties, postgres };
-}
-function cpuUsed(before, after, seconds) {
-  return Object.keys(after)
-    .map(name => {
-      let used;
-      if (after[name] instanceof Map) {
-        used = 0;
-        for (const [pid, total] of after[name]) used += total - (before[name].get(pid) ?? 0);
-      } else {
-        used = after[name] - before[name];
-      }
-      return `${name} ${(used / seconds * 100).toFixed(0)}%`;
-    })
-    .join(', ');
 }
 
 // Runs a fixed number of requests. autocannon ends its run on a one-second tick, so its own
@@ -313,6 +282,17 @@ async function database() {
     console.log(`status reports: ${reported['2xx']} of ${reports.length} accepted, ${(reported['2xx'] / reported.duration).toFixed(0)} reports/s, p50 ${reported.latency.p50} ms, p99 ${reported.latency.p99} ms at ${CONNECTIONS} connections`);
     console.log(`  CPU while reporting (100% = one core): ${cpuUsed(cpuBefore, cpuSnapshot(backend.pid, receiver.pid), reported.duration)}`);
 
+    // 3b. the same reports again, with 5 % hostile requests alongside (reporters and an echoing
+    // receiver); the hostile reports go to a run of their own
+    phase = 'hostile';
+    await fetch(`http://127.0.0.1:${RECEIVER_PORT}/tokens`, { method: 'DELETE' });
+    await fetch(`${base}/actions/bench/runs`, { method: 'POST', headers: auth, body: JSON.stringify({ inputs: { n: 3 } }) });
+    const [hostileToken] = await (await fetch(`http://127.0.0.1:${RECEIVER_PORT}/tokens`)).json();
+    await hostilePhase({
+      autocannon, url: `http://localhost:${PORT}`, base, auth, reports, connections: CONNECTIONS,
+      cleanRate: reported['2xx'] / reported.duration, hostileToken,
+    });
+
     db = await database();
     if (db) {
       // The measured runs have inputs {"n":1}; the warm-up runs {"n":0} and no steps.
@@ -320,7 +300,7 @@ async function database() {
           (SELECT count(*) FROM run_steps JOIN runs ON runs.id = run_steps.run_id WHERE inputs = '{"n":1}') AS steps,
           (SELECT coalesce(sum(json_array_length(logs::json)), 0) FROM run_steps JOIN runs ON runs.id = run_steps.run_id WHERE inputs = '{"n":1}') AS lines,
           (SELECT count(*) FROM runs WHERE inputs = '{"n":0}' AND status = 'complete') AS warm_up`)).rows[0];
-      console.log(`rows after the load: ${counts.runs} runs, ${counts.steps} steps, ${counts.lines} log lines (expected ${RUNS}, ${RUNS * STEPS}, ${RUNS * STEPS * LOG_LINES}); warm-up: ${counts.warm_up} of ${WARM_UP_RUNS} runs completed`);
+      console.log(`rows after the load: ${counts.runs} runs, ${counts.steps} steps, ${counts.lines} log lines (expected ${RUNS}, ${RUNS * STEPS}, ${RUNS * STEPS * LOG_LINES}); warm-up: ${counts.warm_up} of ${2 * WARM_UP_RUNS} runs completed (global and entity-page)`);
 
     }
     if (db && !loadOnly) {
