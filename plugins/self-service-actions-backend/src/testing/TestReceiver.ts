@@ -11,10 +11,13 @@ export interface ReceivedRequest {
   rawBody: string;
 }
 
+/** An answer: a status with a body and headers, or `raw` control of the response (bytes, timing, resets). */
+export type Answer =
+  | { status: number; body?: unknown; headers?: Record<string, string> }
+  | { raw: (res: http.ServerResponse) => void };
+
 /** How the receiver answers a path. */
-export type Responder = (
-  request: ReceivedRequest,
-) => Promise<{ status: number; body?: unknown; headers?: Record<string, string> }> | { status: number; body?: unknown; headers?: Record<string, string> };
+export type Responder = (request: ReceivedRequest) => Promise<Answer> | Answer;
 
 /**
  * A real HTTP server on loopback standing in for the external system a webhook calls:
@@ -56,6 +59,10 @@ export class TestReceiver {
         const responder = this.responders.get(url.pathname);
         try {
           const answer = responder ? await responder(request) : { status: 404 };
+          if ('raw' in answer) {
+            answer.raw(res);
+            return;
+          }
           res.writeHead(answer.status, {
             ...(answer.body !== undefined && typeof answer.body !== 'string'
               ? { 'content-type': 'application/json' }
