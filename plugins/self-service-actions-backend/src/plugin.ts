@@ -104,7 +104,11 @@ export const selfServiceActionsPlugin = createBackendPlugin({
           defaultVisibility: settings.defaultVisibility,
           defaultApprovalExpiryMs: settings.runs.maxPendingApprovalMs,
         });
-        const store = await DatabaseRunStore.create({ database, logger });
+        const store = await DatabaseRunStore.create({
+          database,
+          logger,
+          maxQueuedRequests: settings.limits.maxQueuedDatabaseRequests,
+        });
         const signalReaders = new SignalReaders({
           ttlMs: SIGNAL_READER_TTL_MS,
           maxReaders: MAX_SIGNAL_READERS,
@@ -226,6 +230,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
             httpAuth: deps.httpAuth,
             userInfo: deps.userInfo,
             auditor,
+            logger,
             maxBodyBytes: settings.maxBodyBytes,
           }),
         );
