@@ -39,6 +39,19 @@ export interface Config {
      * Default: 5 seconds.
      */
     entityCacheTtl?: HumanDuration | string;
+    /**
+     * Bounds of in-memory queues: beyond them requests are refused with 503 and Retry-After,
+     * or signals dropped, rather than memory growing.
+     */
+    limits?: {
+      /**
+       * PostgreSQL: requests waiting for a batched statement, per kind (run reads, run writes,
+       * new runs); a request past it is answered 503 with Retry-After. Default 1000.
+       */
+      maxQueuedDatabaseRequests?: number;
+      /** Run changes gathered for live-update signals; later ones are dropped (counted). Default 10000. */
+      maxQueuedRunChanges?: number;
+    };
     /** Durable dispatch of webhooks whose instance died before sending them. */
     dispatch?: {
       /** Added to the webhook timeout to make the sender's lease. Default: 30 seconds. */

@@ -47,6 +47,12 @@ export interface SelfServiceActionsConfig {
     leaseMarginMs: number;
     /** How often runs whose lease ran out are looked for. */
     frequencyMs: number;
+  };  /** Bounds of in-memory queues: beyond them work is refused (503) or dropped, not held. */
+  limits: {
+    /** PostgreSQL: requests waiting for a batched statement, per kind (reads, writes, new runs). */
+    maxQueuedDatabaseRequests: number;
+    /** Run changes gathered for signals; later ones are dropped. */
+    maxQueuedRunChanges: number;
   };
 }
 
@@ -109,6 +115,10 @@ export function readSelfServiceActionsConfig(config: Config): SelfServiceActions
     dispatch: {
       leaseMarginMs: readDurationMs(root, 'dispatch.leaseMargin', { seconds: 30 }),
       frequencyMs: readDurationMs(root, 'dispatch.frequency', { seconds: 10 }),
+    },
+    limits: {
+      maxQueuedDatabaseRequests: positive('limits.maxQueuedDatabaseRequests', 1000),
+      maxQueuedRunChanges: positive('limits.maxQueuedRunChanges', 10_000),
     },
   };
 }

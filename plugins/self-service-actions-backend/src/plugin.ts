@@ -23,6 +23,7 @@ import { EntityReader } from './actions/entities';
 import { AccessPolicy } from './access/AccessPolicy';
 import { ActionAccess } from './access/ActionAccess';
 import { PermissionGate } from './access/PermissionGate';
+import { SignalReaders } from './access/SignalReaders';
 import {
   actionPermissionRules,
   actionResourceRef,
@@ -47,6 +48,13 @@ import { registerAgentActions } from './agents/agentActions';
 const SIGNAL_WINDOW_MS = 250;
 /** Keeps one signal's message small (about 60 bytes per run) when many runs change at once. */
 const MAX_RUNS_PER_SIGNAL = 500;
+/**
+ * How long a user's run.read decision (from their latest request) decides their signals: a
+ * Backstage user token lives an hour, and an open page reads again after every signal.
+ */
+const SIGNAL_READER_TTL_MS = 60 * 60 * 1000;
+/** Users whose decision is remembered at most (a few hundred bytes each). */
+const MAX_SIGNAL_READERS = 50_000;
 
 /**
  * Self-service actions backend: action definitions from config, runs in the plugin's
@@ -97,10 +105,19 @@ export const selfServiceActionsPlugin = createBackendPlugin({
           defaultVisibility: settings.defaultVisibility,
           defaultApprovalExpiryMs: settings.runs.maxPendingApprovalMs,
         });
-        const store = await DatabaseRunStore.create({ database, logger });
+        const store = await DatabaseRunStore.create({
+          database,
+          logger,
+          maxQueuedRequests: settings.limits.maxQueuedDatabaseRequests,
+        });
+        const signalReaders = new SignalReaders({
+          ttlMs: SIGNAL_READER_TTL_MS,
+          maxReaders: MAX_SIGNAL_READERS,
+        });
         const access = new AccessPolicy(
           new ActionAccess({ admins: settings.admins }),
           new PermissionGate(deps.permissions),
+          signalReaders,
         );
         const entities = new EntityReader({ catalog, ttlMs: settings.entityCacheTtlMs });
         const actions = new ActionCatalog({ source, access, entities, invokers, ajv });
@@ -123,16 +140,19 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         const baseUrl = await deps.discovery.getExternalBaseUrl('self-service-actions');
         // With the signals backend installed, browsers following a run hear of its changes,
         // whichever replica applied them (through the events backend); otherwise they poll.
+        // Only users the permission policy lets read a run hear of it (SignalReaders).
         const announcer = new RunChangeAnnouncer({
-          publish: (audience, runs) =>
+          publish: (recipients, runs) =>
             deps.signals.publish({
-              recipients: { type: 'user', entityRef: audience },
+              recipients: { type: 'user', entityRef: recipients },
               channel: RUN_SIGNAL_CHANNEL,
               message: { runs },
             }),
+          resolveAudience: audience => signalReaders.resolve(audience),
           logger,
           windowMs: SIGNAL_WINDOW_MS,
           maxRunsPerSignal: MAX_RUNS_PER_SIGNAL,
+          maxQueuedChanges: settings.limits.maxQueuedRunChanges,
         });
         deps.lifecycle.addShutdownHook(() => announcer.flush());
         const reportParser = new ReportParser(ajv, settings.runs);
@@ -158,7 +178,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
           reportParser,
           settings: settings.runs,
           notifier: new RunNotifier({ notifications: deps.notifications, logger }),
-          onRunChanged: (run, audience) => announcer.announce(run.id, run.status, audience),
+          onRunChanged: (run, audience) => announcer.announce(run, audience),
         });
         // Every app has app.baseUrl; without it (a bare test backend) the link is relative.
         const appBaseUrl = config.getOptionalString('app.baseUrl') ?? '';
@@ -212,6 +232,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
             httpAuth: deps.httpAuth,
             userInfo: deps.userInfo,
             auditor,
+            logger,
             maxBodyBytes: settings.maxBodyBytes,
           }),
         );

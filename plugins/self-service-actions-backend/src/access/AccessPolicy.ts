@@ -5,6 +5,7 @@ import { ActionDefinition } from '../actions/types';
 import { RunPermissionQuery, RunRecord, RunVisibility } from '../database/RunStore';
 import { ActionAccess, Caller, Decision } from './ActionAccess';
 import { PermissionGate, PolicyDecisions } from './PermissionGate';
+import { SignalReaders } from './SignalReaders';
 
 /** A caller of the REST API: who they are and the credentials to read the catalog with. */
 export interface RequestContext {
@@ -113,6 +114,8 @@ export class AccessPolicy {
   constructor(
     private readonly rules: ActionAccess,
     private readonly gate: PermissionGate,
+    /** Hears each caller's run.read decision, so that run change signals respect it. */
+    private readonly readers?: SignalReaders,
   ) {}
 
   /** Normalised user and group refs of the admins. */
@@ -124,7 +127,10 @@ export class AccessPolicy {
   forRequest(ctx: RequestContext): Promise<CallerAccess> {
     ctx.access ??= this.gate
       .decide(ctx.credentials)
-      .then(policy => new CallerAccess(ctx.caller, this.rules, policy));
+      .then(policy => {
+        this.readers?.remember(ctx.caller, policy.readRuns, ctx.credentials.expiresAt);
+        return new CallerAccess(ctx.caller, this.rules, policy);
+      });
     return ctx.access;
   }
 }

@@ -13,6 +13,7 @@ import {
   RunRecord,
   RunStore,
   RunUpdate,
+  UpdateOptions,
 } from './RunStore';
 import { DbRunRow, DbRunRowWithSteps, DbStepRow, toInsertedRow, toRecord, toRowChanges } from './rows';
 import { encodeCursor, whereListed } from './listQuery';
@@ -52,13 +53,15 @@ export class DatabaseRunStore implements RunStore {
     skipMigrations?: boolean;
     /** Hears of batched statements that failed (see eachAloneIfRefused). */
     logger?: LoggerService;
+    /** PostgreSQL: requests that may wait per kind of batched statement (503 past it). */
+    maxQueuedRequests?: number;
   }): Promise<DatabaseRunStore> {
     const { database } = options;
     const client = await database.getClient();
     if (!options.skipMigrations && !database.migrations?.skip) {
       await client.migrate.latest({ directory: migrationsDir });
     }
-    return new DatabaseRunStore(client, options.logger);
+    return new DatabaseRunStore(client, options.logger, options.maxQueuedRequests);
   }
 
   private readonly isPostgres: boolean;
@@ -68,10 +71,11 @@ export class DatabaseRunStore implements RunStore {
   private constructor(
     private readonly db: Knex,
     logger?: LoggerService,
+    maxQueuedRequests?: number,
   ) {
     this.isPostgres = db.client.config.client === 'pg';
     if (this.isPostgres) {
-      this.batches = new PostgresBatches(db, logger);
+      this.batches = new PostgresBatches(db, { logger, maxQueued: maxQueuedRequests });
     }
   }
 
@@ -79,6 +83,7 @@ export class DatabaseRunStore implements RunStore {
   private async readRun(
     db: Knex | Knex.Transaction,
     target: RunTarget,
+    mayShed = true,
   ): Promise<{ record: RunRecord; revision: number } | undefined> {
     if ('id' in target && target.id.includes('\0')) {
       // PostgreSQL cannot hold NUL in text, so no run has such an id (and it would fail the
@@ -86,7 +91,9 @@ export class DatabaseRunStore implements RunStore {
       return undefined;
     }
     const row =
-      this.batches && db === this.db ? await this.batches.read(target) : await this.readOne(db, target);
+      this.batches && db === this.db
+        ? await this.batches.read(target, mayShed)
+        : await this.readOne(db, target);
     return row ? { record: toRecord(row), revision: Number(row.revision) } : undefined;
   }
 
@@ -171,8 +178,9 @@ export class DatabaseRunStore implements RunStore {
   async updateRun(
     id: string,
     decide: (current: RunRecord) => RunUpdate | undefined,
+    options?: UpdateOptions,
   ): Promise<RunRecord> {
-    const updated = await this.update({ id }, decide);
+    const updated = await this.update({ id }, decide, options?.mayShed ?? true);
     if (!updated) {
       throw new NotFoundError(`Run ${id} not found`);
     }
@@ -207,11 +215,12 @@ export class DatabaseRunStore implements RunStore {
   private async update(
     target: RunTarget,
     decide: (current: RunRecord) => RunUpdate | undefined,
+    mayShed = true,
   ): Promise<RunRecord | undefined> {
     let id = 'id' in target ? target.id : undefined;
     if (this.batches) {
       for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
-        const read = await this.readRun(this.db, id ? { id } : target);
+        const read = await this.readRun(this.db, id ? { id } : target, mayShed);
         if (!read) {
           return undefined;
         }
@@ -220,7 +229,7 @@ export class DatabaseRunStore implements RunStore {
         if (!update) {
           return read.record;
         }
-        const written = await this.writeIfUnchanged(read.record, read.revision, update);
+        const written = await this.writeIfUnchanged(read.record, read.revision, update, mayShed);
         if (written) {
           return written;
         }
@@ -266,10 +275,11 @@ export class DatabaseRunStore implements RunStore {
     current: RunRecord,
     revision: number,
     update: RunUpdate,
+    mayShed: boolean,
   ): Promise<RunRecord | undefined> {
     const { steps, rows } = this.mergeSteps(current, update);
     const next = { ...current, ...update.run, steps };
-    const written = await this.batches!.compareAndSet(next, revision, rows);
+    const written = await this.batches!.compareAndSet(next, revision, rows, mayShed);
     // The new state is known without reading it back.
     return written ? next : undefined;
   }

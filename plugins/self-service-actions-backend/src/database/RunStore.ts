@@ -173,6 +173,16 @@ export interface RunListOptions {
 /** The order of a run list. */
 export type RunListOrder = 'newest' | 'oldest';
 
+/** How an update is queued. */
+export interface UpdateOptions {
+  /**
+   * False for an update that must not be refused when the database is busy (see
+   * `selfServiceActions.limits.maxQueuedDatabaseRequests`): the outcome of a webhook already
+   * sent. Requests from outside (reports, cancels) may be refused with 503 and retried.
+   */
+  mayShed?: boolean;
+}
+
 /** Storage of runs, steps and report tokens: SQL only, no lifecycle rule. */
 export interface RunStore {
   /**
@@ -197,6 +207,7 @@ export interface RunStore {
   updateRun(
     id: string,
     decide: (current: RunRecord) => RunUpdate | undefined,
+    options?: UpdateOptions,
   ): Promise<RunRecord>;
   /** As updateRun, for the run a report token hash belongs to; undefined if none. */
   updateRunByTokenHash(

@@ -25,6 +25,11 @@ import { storableText } from '../database/rows';
 
 /** Runs claimed at most per recovery round. */
 const RECOVERY_BATCH = 50;
+/**
+ * The outcome of an invocation already sent is recorded however busy the database is:
+ * refused, the run would be sent again once its lease ran out.
+ */
+const AFTER_SENDING = { mayShed: false };
 
 /**
  * Durable dispatch: a run is stored under a lease before its invocation is sent; the outcome
@@ -111,11 +116,11 @@ export class Dispatcher {
       // The reason (on the run) may quote the receiver's answer: it is not logged.
       logger.warn(`The invocation of run ${runId} failed`);
       const detail = outcome.detail === undefined ? null : storableText(scrub(outcome.detail));
-      return store.updateRun(runId, failUndelivered(storableText(scrub(outcome.reason)), now, detail));
+      return store.updateRun(runId, failUndelivered(storableText(scrub(outcome.reason)), now, detail), AFTER_SENDING);
     }
     if (outcome.kind === 'completed') {
       const message = outcome.message === undefined ? undefined : storableText(scrub(outcome.message));
-      return store.updateRun(runId, completeOnAnswer(message, now, runSettings));
+      return store.updateRun(runId, completeOnAnswer(message, now, runSettings), AFTER_SENDING);
     }
     const report = reportParser.parseAnswer(
       outcome.answer ? scrub(outcome.answer) : undefined,
@@ -125,7 +130,7 @@ export class Dispatcher {
       // The common answer (202, no report): one statement, nothing to decide.
       return store.setDispatchStatus(runId, 'delivered');
     }
-    return store.updateRun(runId, applyInvocationAnswer(report, links, now, runSettings));
+    return store.updateRun(runId, applyInvocationAnswer(report, links, now, runSettings), AFTER_SENDING);
   }
 
   /**

@@ -338,7 +338,8 @@ export class RunService {
 
   /**
    * Tells those who may watch a run (its initiator, the action's owners and results viewers,
-   * the admins) that it changed. Only ids and the status travel; the browser reads the run.
+   * its approvers, the admins) that it changed. Only ids and the status travel; the browser
+   * reads the run. The announcer narrows this audience to whom the permission policy allows.
    */
   private async notify(run: RunRecord, previousStatus?: RunStatus): Promise<void> {
     const { onRunChanged, actions, access, notifier } = this.options;
@@ -350,6 +351,8 @@ export class RunService {
     const audience = [
       run.initiatedBy,
       ...(action ? [action.owner, ...action.resultsVisibleTo] : []),
+      // They read the runs held for them (ActionAccess.canReadRun) and list those awaiting them.
+      ...(run.approval?.approvers ?? []),
       ...access.admins,
     ];
     onRunChanged(run, [...new Set(audience)]);

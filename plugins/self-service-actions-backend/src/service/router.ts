@@ -4,16 +4,36 @@ import {
   AuditorService,
   AuditorServiceEventSeverityLevel,
   HttpAuthService,
+  LoggerService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { JsonObject } from '@backstage/types';
-import { InputError } from '@backstage/errors';
+import { AuthenticationError, InputError, isError } from '@backstage/errors';
 import { REPORT_TOKEN_HEADERS } from '@self-service-actions/plugin-self-service-actions-common';
 import { RequestContext } from '../access/AccessPolicy';
 import { ActionCatalog } from '../actions/ActionCatalog';
 import { RunReader } from '../runs/RunReader';
 import { RunService } from '../runs/RunService';
 import { createOpenApiRouter } from '../schema/openapi';
+import { meter, SampledCount } from '../observability/SampledCount';
+
+/** What a refused report is counted as (the counter's `reason`). */
+function refusalReason(error: unknown): string {
+  if (!isError(error)) return 'error';
+  switch (error.name) {
+    case 'AuthenticationError':
+      return 'token';
+    case 'ConflictError':
+      return 'final-run';
+    case 'InputError':
+      return 'invalid-body';
+    default:
+      return error.name;
+  }
+}
+
+/** Seconds a client is asked to wait after a 503 (the queues drain in milliseconds). */
+const RETRY_AFTER_SECONDS = 1;
 
 /** Options of {@link createRouter}. */
 export interface RouterOptions {
@@ -23,7 +43,10 @@ export interface RouterOptions {
   httpAuth: HttpAuthService;
   userInfo: UserInfoService;
   auditor: AuditorService;
+  logger: LoggerService;
   maxBodyBytes: number;
+  /** At most one log line per this interval about refused reports (default a minute). */
+  refusalLogIntervalMs?: number;
 }
 
 /**
@@ -34,6 +57,16 @@ export interface RouterOptions {
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
   const { actions, runs, reader, httpAuth, userInfo, auditor, maxBodyBytes } = options;
   const router = Router();
+  // Anyone may call /report: refusals are counted and sampled in the log, not audited one by
+  // one, so that a flood of bad tokens costs neither the audit trail nor the log.
+  const refusals = new SampledCount({
+    logger: options.logger,
+    intervalMs: options.refusalLogIntervalMs ?? 60_000,
+    counter: meter.createCounter('self_service_actions.reports.refused', {
+      description: 'Status reports refused (reason: token, final-run, invalid-body)',
+    }),
+    message: (count, byReason) => `Refused ${count} status report(s) (${byReason})`,
+  });
 
   /**
    * Records what a request changed (or was refused) with the auditor: actor (from the
@@ -77,9 +110,14 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       try {
         outcome = await runs.report(token, body);
       } catch (error) {
-        // A refused report (unknown or expired token, final run, bad body) is always recorded.
-        const event = await auditor.createEvent({ eventId: 'run-report', severityLevel: 'low', request: req });
-        await event.fail({ error: error as Error });
+        refusals.add(refusalReason(error));
+        // Without a valid token the caller is anyone (missing, malformed, unknown or expired
+        // token): counted only. A holder of a genuine token refused for what it sent (a final
+        // run, a bad body) is a receiver to fix, and stays in the audit trail.
+        if (!(error instanceof AuthenticationError)) {
+          const event = await auditor.createEvent({ eventId: 'run-report', severityLevel: 'low', request: req });
+          await event.fail({ error: error as Error });
+        }
         throw error;
       }
       const { id, status, previousStatus } = outcome;
@@ -221,6 +259,17 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       ),
     );
   });
+
+  // The framework renders errors (503 for ServiceUnavailableError); this only adds how long
+  // to wait, for the requests refused because a queue is full (see Batcher).
+  router.use(
+    (error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+      if (isError(error) && error.name === 'ServiceUnavailableError' && !res.headersSent) {
+        res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      }
+      next(error);
+    },
+  );
 
   return router;
 }

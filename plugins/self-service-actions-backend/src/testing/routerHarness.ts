@@ -1,5 +1,5 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
+import { createServiceFactory, ServiceFactory } from '@backstage/backend-plugin-api';
 import { SignalPayload, signalsServiceRef } from '@backstage/plugin-signals-node';
 import { Knex } from 'knex';
 import request from 'supertest';
@@ -15,7 +15,11 @@ export const started = '2026-05-10T15:35:42.714+00:00';
  * loopback answering each test action's webhook, and the helpers the router tests share.
  * Registers its jest hooks: call it at the top of a describe block.
  */
-export function useRouterHarness(databaseId: Parameters<TestDatabases['init']>[0], databases: TestDatabases) {
+export function useRouterHarness(
+  databaseId: Parameters<TestDatabases['init']>[0],
+  databases: TestDatabases,
+  options: { permissions?: ServiceFactory; selfServiceActions?: object } = {},
+) {
   const h = {
     knex: undefined as unknown as Knex,
     server: undefined as any,
@@ -74,10 +78,12 @@ export function useRouterHarness(databaseId: Parameters<TestDatabases['init']>[0
         }),
       ],
       knex: h.knex,
+      permissions: options.permissions,
       selfServiceActions: {
         admins: ['group:default/portal-admins'],
         report: { maxBodyBytes: 64 * 1024, maxLogLinesPerStep: 3 },
         actions: actionsConfig(receiverUrl, refusedUrl),
+        ...options.selfServiceActions,
       },
     });
     h.server = backend.server;

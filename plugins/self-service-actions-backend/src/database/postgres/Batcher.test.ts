@@ -139,4 +139,37 @@ describe('Batcher', () => {
     // and the next request is served again
     await expect(batcher.add('c')).rejects.toThrow('connection lost');
   });
+
+  it('refuses at once, with ServiceUnavailableError, what would pass its bound; the rest go on', async () => {
+    const releases: Array<() => void> = [];
+    const shed = jest.fn();
+    const batcher = new Batcher<string, string>({
+      run: async items => {
+        await new Promise<void>(resolve => releases.push(resolve));
+        return items.map(item => ({ status: 'fulfilled' as const, value: item }));
+      },
+      maxBatchSize: 10,
+      maxQueued: 2,
+      onShed: shed,
+    });
+    const first = batcher.add('a');
+    await new Promise(resolve => setImmediate(resolve));
+    // 'a' runs; two may wait; the third is refused at once, and so is a fourth.
+    const waiting = [batcher.add('b'), batcher.add('c')];
+    await expect(batcher.add('d')).rejects.toMatchObject({ name: 'ServiceUnavailableError' });
+    // Work that must not be refused (an outcome after a webhook was sent) still queues.
+    const essential = batcher.add('e', { mayShed: false });
+    expect(shed).toHaveBeenCalledTimes(1);
+    expect(batcher.queued).toBe(3);
+    releases.shift()!();
+    await expect(first).resolves.toBe('a');
+    await new Promise(resolve => setImmediate(resolve));
+    releases.shift()!();
+    await expect(Promise.all([...waiting, essential])).resolves.toEqual(['b', 'c', 'e']);
+    // Drained, it accepts again.
+    const later = batcher.add('f');
+    await new Promise(resolve => setImmediate(resolve));
+    releases.shift()!();
+    await expect(later).resolves.toBe('f');
+  });
 });

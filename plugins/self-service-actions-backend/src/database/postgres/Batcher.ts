@@ -1,3 +1,5 @@
+import { ServiceUnavailableError } from '@backstage/errors';
+
 /**
  * Runs many callers' requests as one batch: one statement and one round trip to the database
  * for all the reports (or runs) that arrived together, instead of one each ("group commit").
@@ -7,6 +9,10 @@
  * batches. Requests with the same key never share a batch or run in two batches at once: a run
  * is written by one statement at a time, and a later request for it waits for the next batch
  * (in a batch running alongside, it would only lose the race and hold other runs' locks).
+ *
+ * The queue is bounded (`maxQueued`): when the database falls behind, a request past the bound
+ * fails at once with ServiceUnavailableError (503 with Retry-After) instead of holding its
+ * memory and its caller for longer and longer; those already queued go on as before.
  */
 export class Batcher<Item, Result> {
   private queue: Array<{
@@ -31,10 +37,30 @@ export class Batcher<Item, Result> {
       maxBatchSize: number;
       /** Batches that may run at once (default 1). */
       maxConcurrentBatches?: number;
+      /** Items that may wait (not counting running batches); unbounded without it. */
+      maxQueued?: number;
+      /** Hears of each refused item (to count them). */
+      onShed?: () => void;
     },
   ) {}
 
-  add(item: Item): Promise<Result> {
+  /** Items waiting for a batch. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Queues an item for the next batch. `mayShed: false` is for work that must not be refused
+   * whatever the queue (it follows something already done outside, such as a webhook sent).
+   */
+  add(item: Item, { mayShed = true }: { mayShed?: boolean } = {}): Promise<Result> {
+    const { maxQueued, onShed } = this.options;
+    if (mayShed && maxQueued !== undefined && this.queue.length >= maxQueued) {
+      onShed?.();
+      return Promise.reject(
+        new ServiceUnavailableError('The database is busy: too many requests are waiting; retry shortly'),
+      );
+    }
     return new Promise<Result>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       this.schedule();

@@ -10,6 +10,7 @@ import {
   toMessagesJson,
 } from '../rows';
 import { Batcher } from './Batcher';
+import { meter, SampledCount } from '../../observability/SampledCount';
 import {
   POSTGRES_COMPARE_AND_SET_MANY,
   POSTGRES_INSERT_MANY,
@@ -83,18 +84,38 @@ export class PostgresBatches {
   private readonly inserts: Batcher<RunInsert, void>;
   private readonly dispatchOutcomes: Batcher<DispatchOutcome, DbRunRowWithSteps | undefined>;
 
+  private readonly logger?: LoggerService;
+
   constructor(
     private readonly db: Knex,
-    private readonly logger?: LoggerService,
+    options: {
+      logger?: LoggerService;
+      /** Requests that may wait per kind; past it a request is refused with 503 (see Batcher). */
+      maxQueued?: number;
+    } = {},
   ) {
+    this.logger = options.logger;
     const batching = { maxBatchSize: MAX_BATCH_SIZE, maxConcurrentBatches: MAX_CONCURRENT_BATCHES };
-    this.reads = new Batcher({ run: targets => this.readMany(targets), ...batching });
+    const shed = new SampledCount({
+      logger: options.logger,
+      counter: meter.createCounter('self_service_actions.database.requests_shed', {
+        description: 'Requests refused with 503 because too many waited for a batched statement',
+      }),
+      intervalMs: 60_000,
+      message: (count, byKind) =>
+        `Refused ${count} request(s) with 503: more than ${options.maxQueued} waited for a batched statement (${byKind}); see selfServiceActions.limits.maxQueuedDatabaseRequests`,
+    });
+    const bounded = (kind: string) => ({ maxQueued: options.maxQueued, onShed: () => shed.add(kind) });
+    this.reads = new Batcher({ run: targets => this.readMany(targets), ...batching, ...bounded('read') });
     this.compareAndSets = new Batcher({
       run: writes => this.compareAndSetMany(writes),
       key: write => write.next.id,
       ...batching,
+      ...bounded('write'),
     });
-    this.inserts = new Batcher({ run: inserts => this.insertMany(inserts), ...batching });
+    this.inserts = new Batcher({ run: inserts => this.insertMany(inserts), ...batching, ...bounded('insert') });
+    // Not bounded: an outcome follows a webhook already sent (refusing it would have the run
+    // sent again after its lease), and there is one per run admitted through `inserts`.
     this.dispatchOutcomes = new Batcher({
       run: outcomes => this.setDispatchStatusMany(outcomes),
       key: outcome => outcome.id,
@@ -103,8 +124,8 @@ export class PostgresBatches {
   }
 
   /** Reads a run with its steps. */
-  read(target: RunTarget): Promise<DbRunRowWithSteps | undefined> {
-    return this.reads.add(target);
+  read(target: RunTarget, mayShed = true): Promise<DbRunRowWithSteps | undefined> {
+    return this.reads.add(target, { mayShed });
   }
 
   /** Stores a run and its first token. */
@@ -113,8 +134,13 @@ export class PostgresBatches {
   }
 
   /** Writes a run's new state if it is still at `revision`; true when written. */
-  compareAndSet(next: RunRecord, revision: number, rows: StepRowInput[]): Promise<boolean> {
-    return this.compareAndSets.add({ next, revision, rows });
+  compareAndSet(
+    next: RunRecord,
+    revision: number,
+    rows: StepRowInput[],
+    mayShed = true,
+  ): Promise<boolean> {
+    return this.compareAndSets.add({ next, revision, rows }, { mayShed });
   }
 
   /** Records what became of a run's invocation; answers the run as updated. */
