@@ -48,7 +48,7 @@ const lint = spawnSync(
 // The suites that start real processes (demo backends, the app dev server, Chromium) run after
 // the others and one at a time: side by side on two cores they starve each other, and a backend
 // that starts too slowly misses the event bus and its signals.
-const PROCESS_SUITES = '(src/demo\\.test|/e2e/)';
+const PROCESS_SUITES = '(src/demo\\.test|src/faults\\.test|/e2e/)';
 
 function runJest(name, extraArgs) {
   const outputFile = path.join(path.dirname(resultsFile), `${name}.json`);

@@ -34,6 +34,12 @@ export interface Config {
     /** How often the expiry sweep runs. Default: 1 minute. */
     sweepFrequency?: HumanDuration | string;
     /**
+     * How long one sweep may run. The scheduler gives the sweep to one instance at a time; if
+     * that instance dies while sweeping, the next sweep waits until this has passed. Default:
+     * 5 minutes.
+     */
+    sweepTimeout?: HumanDuration | string;
+    /**
      * How long a user's read of an entity from the catalog (on entity-page requests) is reused
      * for that user: an entity the user may not see stays not found. 0 reads it every time.
      * Default: 5 seconds.

@@ -40,6 +40,8 @@ export interface SelfServiceActionsConfig {
   /** Largest accepted request body (reports and API calls), in bytes. */
   maxBodyBytes: number;
   sweepFrequencyMs: number;
+  /** How long a sweep may run; an instance that dies sweeping holds the sweep back this long. */
+  sweepTimeoutMs: number;
   /** How long a caller's read of an entity from the catalog is reused; 0: never. */
   entityCacheTtlMs: number;
   dispatch: {
@@ -111,6 +113,7 @@ export function readSelfServiceActionsConfig(config: Config): SelfServiceActions
     },
     maxBodyBytes: positive('report.maxBodyBytes', 1024 * 1024),
     sweepFrequencyMs: readDurationMs(root, 'sweepFrequency', { minutes: 1 }),
+    sweepTimeoutMs: readDurationMs(root, 'sweepTimeout', { minutes: 5 }),
     entityCacheTtlMs: readDurationMs(root, 'entityCacheTtl', { seconds: 5 }),
     dispatch: {
       leaseMarginMs: readDurationMs(root, 'dispatch.leaseMargin', { seconds: 30 }),

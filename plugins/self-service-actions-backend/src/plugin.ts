@@ -197,7 +197,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         await scheduler.scheduleTask({
           id: 'self-service-actions-expire-runs',
           frequency: { milliseconds: settings.sweepFrequencyMs },
-          timeout: { minutes: 5 },
+          timeout: { milliseconds: settings.sweepTimeoutMs },
           initialDelay: { seconds: 5 },
           fn: async () => {
             const expired = await runs.expireRuns(new Date(), async runIds => {

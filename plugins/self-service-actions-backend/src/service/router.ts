@@ -8,10 +8,11 @@ import {
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { JsonObject } from '@backstage/types';
-import { AuthenticationError, InputError, isError } from '@backstage/errors';
+import { AuthenticationError, InputError, isError, ServiceUnavailableError } from '@backstage/errors';
 import { REPORT_TOKEN_HEADERS } from '@self-service-actions/plugin-self-service-actions-common';
 import { RequestContext } from '../access/AccessPolicy';
 import { ActionCatalog } from '../actions/ActionCatalog';
+import { isDatabaseUnavailable } from '../database/unavailable';
 import { RunReader } from '../runs/RunReader';
 import { RunService } from '../runs/RunService';
 import { createOpenApiRouter } from '../schema/openapi';
@@ -260,14 +261,18 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     );
   });
 
-  // The framework renders errors (503 for ServiceUnavailableError); this only adds how long
-  // to wait, for the requests refused because a queue is full (see Batcher).
+  // The framework renders errors (503 for ServiceUnavailableError); this adds how long to wait,
+  // for the requests refused because a queue is full (see Batcher) and for those that met a
+  // database that cannot be reached (a restart, a failover), which would otherwise answer 500.
   router.use(
     (error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
-      if (isError(error) && error.name === 'ServiceUnavailableError' && !res.headersSent) {
+      const unavailable = isDatabaseUnavailable(error)
+        ? new ServiceUnavailableError('The database cannot be reached right now; retry shortly')
+        : error;
+      if (isError(unavailable) && unavailable.name === 'ServiceUnavailableError' && !res.headersSent) {
         res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
       }
-      next(error);
+      next(unavailable);
     },
   );
 
