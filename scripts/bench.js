@@ -39,7 +39,9 @@ const heapArgs = nodeArgsFromEnv.some(arg => arg.startsWith('--max-old-space-siz
 // 2000 runs (6000 reports): a phase of a few seconds, so that one pause (a major GC, a scheduled
 // task) weighs on the p99 as it would in steady load rather than deciding it.
 const RUNS = Number(process.env.SSA_BENCH_RUNS ?? 2000);
-const WARM_UP_RUNS = 500;
+// Per action (global and entity-page). With 500, the first measured phase ran a fifth slower than
+// the second whichever it was (session 6): 2 000 lets V8, the pools and PostgreSQL settle.
+const WARM_UP_RUNS = Number(process.env.SSA_BENCH_WARM_UP ?? 2000);
 const CONNECTIONS = 64;
 const STEPS = 3;
 const LOG_LINES = 5;

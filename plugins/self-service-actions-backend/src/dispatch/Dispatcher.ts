@@ -19,7 +19,7 @@ import {
 } from '../runs/lifecycle';
 import { ReportParser } from '../runs/parseReport';
 import { mintToken } from '../runs/tokens';
-import { namedInputValues, scrubSecrets } from './scrubSecrets';
+import { namedInputValues, secretScrubber } from './scrubSecrets';
 import { secretInputNames } from '../actions/secretPaths';
 import { storableText } from '../database/rows';
 
@@ -102,12 +102,11 @@ export class Dispatcher {
     const outcome = await invoker.invoke(context);
     const now = new Date();
     // What the external system answers may echo what it was sent: nothing secret is kept.
-    const scrub = (text: string) =>
-      scrubSecrets(text, [
-        context.run.reportToken,
-        ...(context.secretValues ?? namedInputValues(context.inputs, context.secretInputs)),
-        ...(invoker.secrets?.(context) ?? []),
-      ]);
+    const scrub = secretScrubber([
+      context.run.reportToken,
+      ...(context.secretValues ?? namedInputValues(context.inputs, context.secretInputs)),
+      ...(invoker.secrets?.(context) ?? []),
+    ]);
     if (outcome.kind === 'timed-out') {
       logger.info(`The invocation of run ${runId} did not answer in time; the run stays in progress`);
       return store.setDispatchStatus(runId, 'timed-out');
@@ -122,9 +121,8 @@ export class Dispatcher {
       const message = outcome.message === undefined ? undefined : storableText(scrub(outcome.message));
       return store.updateRun(runId, completeOnAnswer(message, now, runSettings), AFTER_SENDING);
     }
-    const report = reportParser.parseAnswer(
-      outcome.answer ? scrub(outcome.answer) : undefined,
-    );
+    // Scrubbed once parsed (see ReportParser.judge): a secret behind a JSON escape is found too.
+    const report = reportParser.parseAnswer(outcome.answer, scrub);
     const links = outcome.links ?? [];
     if (!report && links.length === 0) {
       // The common answer (202, no report): one statement, nothing to decide.

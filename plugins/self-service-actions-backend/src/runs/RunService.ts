@@ -23,7 +23,7 @@ import {
   refuseDecision,
 } from './lifecycle';
 import { RunNotifier } from './RunNotifier';
-import { scrubSecrets } from '../dispatch/scrubSecrets';
+import { secretScrubber } from '../dispatch/scrubSecrets';
 import { storableJson, storableText } from '../database/rows';
 import { JudgedReport, ReportParser } from './parseReport';
 import { RunReader } from './RunReader';
@@ -269,7 +269,7 @@ export class RunService {
     // if the update is retried.
     let judged: JudgedReport | undefined;
     // A reporter that logs its own token (a debug line) must not have it stored in clear.
-    const judge = () => (judged ??= reportParser.judge(scrubSecrets(rawBody, [token])));
+    const judge = () => (judged ??= reportParser.judge(rawBody, secretScrubber([token])));
     const decideOnReport = applyReport(judge, new Date(), settings);
     let previousStatus: RunStatus | undefined;
     // Looked up by hash: raw tokens are never stored, so never compared.

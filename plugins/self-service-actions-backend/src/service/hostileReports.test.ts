@@ -28,6 +28,8 @@ const step = (patch: object) => root({ steps: [{ title: 'Build', status: 'inprog
 const log = (line: unknown) => step({ logs: [line] });
 /** A `javascript:` URL (spelt so that lint's no-script-url lets a test hold one). */
 const scriptUrl = (rest: string) => ['javascript', rest].join(':');
+/** The token with its first character written as a JSON escape (`\u0041` for `A`). */
+const escapedFirst = (token: string) => `\\u${token.charCodeAt(0).toString(16).padStart(4, '0')}${token.slice(1)}`;
 /** A body as raw text, for what JSON.stringify never writes. */
 const raw = (text: string) => `{"status":"inprogress","startedAt":"${started}",${text}}`;
 
@@ -114,6 +116,21 @@ field('message', [
   accept('CR and LF (kept)', () => root({ message: 'one\r\ntwo' }), message, 'one\r\ntwo'),
   refuse('a raw control byte inside the JSON string', raw('"message":"a\u0001b"')),
   accept('the report token', token => root({ message: `token=${token}` }), message, 'token=***'),
+  // a JSON escape hides the token from a search of the raw text: it is scrubbed once parsed
+  accept('the report token behind a JSON escape', token => raw(`"message":"tok ${escapedFirst(token)}"`), message, 'tok ***'),
+]);
+
+field('the report token behind a JSON escape', [
+  accept('in a log line', token => raw(`"steps":[{"title":"Build","status":"inprogress","startedAt":"${started}","logs":["${escapedFirst(token)}"]}]`), firstLogs, ['***']),
+  // refused for the duplicate title, and the refusal (answered, audited) quotes *** only
+  [
+    'as two step titles',
+    token => {
+      const title = escapedFirst(token);
+      const stepText = `{"title":"${title}","status":"inprogress","startedAt":"${started}"}`;
+      return raw(`"steps":[${stepText},${stepText}]`);
+    },
+  ],
 ]);
 
 field('the whole body', [
