@@ -33,6 +33,8 @@ async function tokenReceiver() {
 /** Only the action under test (config arrays replace, they do not merge). */
 const actionYaml = (url: string) => `selfServiceActions:
   dispatch: { frequency: { seconds: 1 } }
+  # each report of the load adds a step of its own (to find it afterwards): room for all of them
+  report: { maxSteps: 10000 }
   actions:
     - id: fault-test
       name: Fault test
@@ -80,7 +82,7 @@ describe('faults', () => {
       await createRuns(backend.url, await guestToken(backend), 20);
       expect(receiver.runs).toHaveLength(20);
 
-      type Answer = { status: number; retryAfter: string | null; error?: string; runId: string; title: string; at: number };
+      type Answer = { status: number; retryAfter: string | null; error?: string; message?: string; runId: string; title: string; at: number };
       const answers: Answer[] = [];
       const startedAt = Date.now();
       const LOAD_MS = 12_000;
@@ -95,7 +97,7 @@ describe('faults', () => {
             body: JSON.stringify({ status: 'inprogress', startedAt: now, steps: [{ title, status: 'complete', startedAt: now, logs: [title] }] }),
           });
           const body = await res.json().catch(() => undefined);
-          answers.push({ status: res.status, retryAfter: res.headers.get('retry-after'), error: body?.error?.name, runId, title, at: Date.now() - startedAt });
+          answers.push({ status: res.status, retryAfter: res.headers.get('retry-after'), error: body?.error?.name, message: body?.error?.message, runId, title, at: Date.now() - startedAt });
           if (res.status !== 200) await new Promise(r => setTimeout(r, 100));
         }
       };
@@ -109,6 +111,8 @@ describe('faults', () => {
 
       // during the outage a clear 503 (with Retry-After and Backstage's error body), never a 500
       const byStatus = answers.reduce<Record<number, number>>((all, a) => ({ ...all, [a.status]: (all[a.status] ?? 0) + 1 }), {});
+      const unexpected = answers.filter(a => a.status !== 200 && a.status !== 503).map(a => `${a.status} ${a.error}: ${a.message}`);
+      expect(unexpected).toEqual([]);
       expect(Object.keys(byStatus).sort()).toEqual(['200', '503']);
       const refused = answers.filter(a => a.status === 503);
       expect(refused.every(a => a.retryAfter !== null && a.error === 'ServiceUnavailableError')).toBe(true);
