@@ -6,6 +6,7 @@
 export * from './json';
 export * from './secretInputs';
 export * from './types';
+export * from './events';
 export * from './reportSchema';
 export * from './icons';
 export * from './permissions';

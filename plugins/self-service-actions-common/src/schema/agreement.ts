@@ -20,6 +20,7 @@ import type {
   RunStep,
   StatusReport,
 } from '../types';
+import type { EventDelivery, EventDeliveryList, EventDeliveryStatus, EventType } from '../events';
 import type { components } from './openapi.generated';
 
 type Schemas = components['schemas'];
@@ -40,6 +41,15 @@ type SchemaAppliesToObject = Exclude<Schemas['AppliesTo'], string>;
 
 /** Each pair both ways, and with the same fields. */
 export type Agreement = [
+  Assert<EventType, Schemas['EventType']>,
+  Assert<Schemas['EventType'], EventType>,
+  Assert<EventDeliveryStatus, Schemas['EventDeliveryStatus']>,
+  Assert<Schemas['EventDeliveryStatus'], EventDeliveryStatus>,
+  Assert<EventDelivery, Schemas['EventDelivery']>,
+  Assert<Schemas['EventDelivery'], EventDelivery>,
+  Expect<SameKeys<EventDelivery, Schemas['EventDelivery']>>,
+  Assert<EventDeliveryList, Schemas['EventDeliveryList']>,
+  Assert<Schemas['EventDeliveryList'], EventDeliveryList>,
   Assert<RunStatus, Schemas['RunStatus']>,
   Assert<Schemas['RunStatus'], RunStatus>,
   Assert<ActionType, Schemas['ActionType']>,

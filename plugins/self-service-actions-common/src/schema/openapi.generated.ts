@@ -163,6 +163,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/events/deliveries": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Deliveries of lifecycle events to the configured subscribers, newest first, a page at a time. Admins only (`selfServiceActions.admins`): anyone else gets 403. */
+    get: operations["ListEventDeliveries"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/events/deliveries/{id}/retry": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Sends a delivered or failed event to its subscriber again, now and then with the usual retries for another 24 hours. Admins only (403, whether or not the delivery exists); 409 while the delivery is still pending. */
+    post: operations["RetryEventDelivery"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/report": {
     parameters: {
       query?: never;
@@ -376,6 +410,50 @@ export interface components {
     /** @description A page of runs, newest first. */
     RunList: {
       items: components["schemas"]["Run"][];
+      /** @description Absent on the last page. */
+      nextCursor?: string;
+    };
+    /**
+     * @description The kind of change a lifecycle event tells of.
+     * @enum {string}
+     */
+    EventType: "run.created" | "run.approved" | "run.rejected" | "run.dispatched" | "run.succeeded" | "run.failed" | "run.terminated";
+    /**
+     * @description `pending` until the subscriber answers 2xx (`delivered`) or 24 hours of retries pass (`failed`).
+     * @enum {string}
+     */
+    EventDeliveryStatus: "pending" | "delivered" | "failed";
+    /** @description One lifecycle event on its way to one subscriber. */
+    EventDelivery: {
+      id: string;
+      /** @description The event's id, sent as `webhook-id` on every attempt. */
+      eventId: string;
+      subscriberId: string;
+      type: components["schemas"]["EventType"];
+      runId: string;
+      /** @description The event's place among its run's events, from 1. */
+      sequence: number;
+      status: components["schemas"]["EventDeliveryStatus"];
+      attempts: number;
+      /** Format: date-time */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description While pending, when it is sent next.
+       */
+      nextAttemptAt: string | null;
+      /** Format: date-time */
+      lastAttemptAt: string | null;
+      /** Format: date-time */
+      deliveredAt: string | null;
+      /** @description The HTTP status of the last answer, if there was one. */
+      responseStatus: number | null;
+      /** @description Why the last attempt did not deliver. */
+      lastError: string | null;
+    };
+    /** @description A page of event deliveries, newest first. */
+    EventDeliveryList: {
+      items: components["schemas"]["EventDelivery"][];
       /** @description Absent on the last page. */
       nextCursor?: string;
     };
@@ -739,6 +817,64 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+    };
+  };
+  ListEventDeliveries: {
+    parameters: {
+      query?: {
+        /** @description Only the deliveries in this status. */
+        status?: components["schemas"]["EventDeliveryStatus"];
+        /** @description Only the deliveries to this subscriber. */
+        subscriberId?: string;
+        /** @description The most deliveries to answer (20 when not given). */
+        limit?: number;
+        /** @description The `nextCursor` of the previous page. */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of deliveries. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["EventDeliveryList"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+    };
+  };
+  RetryEventDelivery: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components["parameters"]["id"];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The delivery, pending again. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["EventDelivery"];
+        };
+      };
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
     };
   };
   ReportStatus: {

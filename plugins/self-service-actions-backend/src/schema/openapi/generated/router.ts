@@ -481,6 +481,112 @@ export const spec = {
         }
       }
     },
+    "/events/deliveries": {
+      "get": {
+        "operationId": "ListEventDeliveries",
+        "description": "Deliveries of lifecycle events to the configured subscribers, newest first, a page at a time. Admins only (`selfServiceActions.admins`): anyone else gets 403.",
+        "parameters": [
+          {
+            "name": "status",
+            "in": "query",
+            "description": "Only the deliveries in this status.",
+            "required": false,
+            "allowReserved": true,
+            "schema": {
+              "$ref": "#/components/schemas/EventDeliveryStatus"
+            }
+          },
+          {
+            "name": "subscriberId",
+            "in": "query",
+            "description": "Only the deliveries to this subscriber.",
+            "required": false,
+            "allowReserved": true,
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "description": "The most deliveries to answer (20 when not given).",
+            "required": false,
+            "allowReserved": true,
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 100
+            }
+          },
+          {
+            "name": "cursor",
+            "in": "query",
+            "description": "The `nextCursor` of the previous page.",
+            "required": false,
+            "allowReserved": true,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "A page of deliveries.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/EventDeliveryList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        }
+      }
+    },
+    "/events/deliveries/{id}/retry": {
+      "post": {
+        "operationId": "RetryEventDelivery",
+        "description": "Sends a delivered or failed event to its subscriber again, now and then with the usual retries for another 24 hours. Admins only (403, whether or not the delivery exists); 409 while the delivery is still pending.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The delivery, pending again.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/EventDelivery"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          }
+        }
+      }
+    },
     "/report": {
       "post": {
         "operationId": "ReportStatus",
@@ -1250,6 +1356,127 @@ export const spec = {
             "type": "array",
             "items": {
               "$ref": "#/components/schemas/Run"
+            }
+          },
+          "nextCursor": {
+            "type": "string",
+            "description": "Absent on the last page."
+          }
+        }
+      },
+      "EventType": {
+        "type": "string",
+        "description": "The kind of change a lifecycle event tells of.",
+        "enum": [
+          "run.created",
+          "run.approved",
+          "run.rejected",
+          "run.dispatched",
+          "run.succeeded",
+          "run.failed",
+          "run.terminated"
+        ]
+      },
+      "EventDeliveryStatus": {
+        "type": "string",
+        "description": "`pending` until the subscriber answers 2xx (`delivered`) or 24 hours of retries pass (`failed`).",
+        "enum": [
+          "pending",
+          "delivered",
+          "failed"
+        ]
+      },
+      "EventDelivery": {
+        "type": "object",
+        "description": "One lifecycle event on its way to one subscriber.",
+        "additionalProperties": false,
+        "required": [
+          "id",
+          "eventId",
+          "subscriberId",
+          "type",
+          "runId",
+          "sequence",
+          "status",
+          "attempts",
+          "createdAt",
+          "nextAttemptAt",
+          "lastAttemptAt",
+          "deliveredAt",
+          "responseStatus",
+          "lastError"
+        ],
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "eventId": {
+            "type": "string",
+            "description": "The event's id, sent as `webhook-id` on every attempt."
+          },
+          "subscriberId": {
+            "type": "string"
+          },
+          "type": {
+            "$ref": "#/components/schemas/EventType"
+          },
+          "runId": {
+            "type": "string"
+          },
+          "sequence": {
+            "type": "integer",
+            "description": "The event's place among its run's events, from 1."
+          },
+          "status": {
+            "$ref": "#/components/schemas/EventDeliveryStatus"
+          },
+          "attempts": {
+            "type": "integer"
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "nextAttemptAt": {
+            "type": "string",
+            "format": "date-time",
+            "nullable": true,
+            "description": "While pending, when it is sent next."
+          },
+          "lastAttemptAt": {
+            "type": "string",
+            "format": "date-time",
+            "nullable": true
+          },
+          "deliveredAt": {
+            "type": "string",
+            "format": "date-time",
+            "nullable": true
+          },
+          "responseStatus": {
+            "type": "integer",
+            "nullable": true,
+            "description": "The HTTP status of the last answer, if there was one."
+          },
+          "lastError": {
+            "type": "string",
+            "nullable": true,
+            "description": "Why the last attempt did not deliver."
+          }
+        }
+      },
+      "EventDeliveryList": {
+        "type": "object",
+        "description": "A page of event deliveries, newest first.",
+        "additionalProperties": false,
+        "required": [
+          "items"
+        ],
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/EventDelivery"
             }
           },
           "nextCursor": {
