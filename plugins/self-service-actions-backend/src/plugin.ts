@@ -6,6 +6,7 @@ import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
 import {
   RUN_SIGNAL_CHANNEL,
   selfServiceActionReadPermission,
@@ -43,6 +44,7 @@ import { RunReader } from './runs/RunReader';
 import { RunService } from './runs/RunService';
 import { createRouter } from './service/router';
 import { registerAgentActions } from './agents/agentActions';
+import { startLifecycleEvents } from './events/startLifecycleEvents';
 
 /** Run changes are gathered this long before one signal per audience announces them. */
 const SIGNAL_WINDOW_MS = 250;
@@ -89,6 +91,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         signals: signalsServiceRef,
         notifications: notificationService,
         actionsRegistry: actionsRegistryServiceRef,
+        events: eventsServiceRef,
       },
       async init(deps) {
         const { config, logger, database, auth, catalog, scheduler, auditor } = deps;
@@ -105,17 +108,32 @@ export const selfServiceActionsPlugin = createBackendPlugin({
           defaultVisibility: settings.defaultVisibility,
           defaultApprovalExpiryMs: settings.runs.maxPendingApprovalMs,
         });
+        // Every app has app.baseUrl; without it (a bare test backend) the link is relative.
+        const appBaseUrl = config.getOptionalString('app.baseUrl') ?? '';
+        const runPageUrl = (runId: string) =>
+          `${appBaseUrl}/self-service-actions/runs/${encodeURIComponent(runId)}`;
+        // Invalid subscribers throw here, naming the subscriber and field.
+        const lifecycleEvents = startLifecycleEvents({
+          config,
+          events: deps.events,
+          logger,
+          scheduler,
+          lifecycle: deps.lifecycle,
+          runPageUrl,
+        });
         const store = await DatabaseRunStore.create({
           database,
           logger,
           maxQueuedRequests: settings.limits.maxQueuedDatabaseRequests,
+          events: lifecycleEvents.storeOptions,
         });
         const signalReaders = new SignalReaders({
           ttlMs: SIGNAL_READER_TTL_MS,
           maxReaders: MAX_SIGNAL_READERS,
         });
+        const rules = new ActionAccess({ admins: settings.admins });
         const access = new AccessPolicy(
-          new ActionAccess({ admins: settings.admins }),
+          rules,
           new PermissionGate(deps.permissions),
           signalReaders,
         );
@@ -180,8 +198,6 @@ export const selfServiceActionsPlugin = createBackendPlugin({
           notifier: new RunNotifier({ notifications: deps.notifications, logger }),
           onRunChanged: (run, audience) => announcer.announce(run, audience),
         });
-        // Every app has app.baseUrl; without it (a bare test backend) the link is relative.
-        const appBaseUrl = config.getOptionalString('app.baseUrl') ?? '';
         registerAgentActions({
           registry: deps.actionsRegistry,
           actions,
@@ -190,7 +206,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
           auth,
           userInfo: deps.userInfo,
           auditor,
-          runPageUrl: runId => `${appBaseUrl}/self-service-actions/runs/${encodeURIComponent(runId)}`,
+          runPageUrl,
         });
         logger.info(`Loaded ${(await source.list()).length} self-service action(s)`);
 
@@ -229,6 +245,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
             actions,
             runs,
             reader,
+            events: await lifecycleEvents.start(await database.getClient(), rules),
             httpAuth: deps.httpAuth,
             userInfo: deps.userInfo,
             auditor,

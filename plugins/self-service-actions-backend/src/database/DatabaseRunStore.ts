@@ -19,6 +19,8 @@ import { DbRunRow, DbRunRowWithSteps, DbStepRow, toInsertedRow, toRecord, toRowC
 import { encodeCursor, whereListed } from './listQuery';
 import { PostgresBatches, RunTarget } from './postgres/PostgresBatches';
 import { expireSqliteBatch } from './sqliteExpire';
+import { EventSinkFilter, FINAL_EVENT_TYPES, RunEvent, runEvents } from '../events/runEvents';
+import { insertEvents, sinksInput } from './eventRows';
 import {
   POSTGRES_STEPS_JSON,
   POSTGRES_STEPS_JSON_FOR_LISTS,
@@ -45,6 +47,14 @@ const SQLITE_STEPS_JSON_FOR_LISTS = `coalesce((select json_group_array(json_obje
   'log_count', json_array_length(s.logs), 'dropped_log_lines', s.dropped_log_lines)
   order by s.position) from run_steps s where s.run_id = runs.id), '[]') as steps_json`;
 
+/** How the store writes lifecycle events. */
+export interface StoreEventOptions {
+  /** Who takes which events; empty: none are written. */
+  sinks: readonly EventSinkFilter[];
+  /** Called after a write that stored events (to wake the deliverers of this instance). */
+  onWritten?: () => void;
+}
+
 /** Stores runs with Knex in the plugin's own database (SQLite or PostgreSQL). */
 export class DatabaseRunStore implements RunStore {
   /** Connects and migrates (unless migrations are skipped in config). */
@@ -55,16 +65,21 @@ export class DatabaseRunStore implements RunStore {
     logger?: LoggerService;
     /** PostgreSQL: requests that may wait per kind of batched statement (503 past it). */
     maxQueuedRequests?: number;
+    /** Lifecycle events: written with every run change when some sink takes them. */
+    events?: StoreEventOptions;
   }): Promise<DatabaseRunStore> {
     const { database } = options;
     const client = await database.getClient();
     if (!options.skipMigrations && !database.migrations?.skip) {
       await client.migrate.latest({ directory: migrationsDir });
     }
-    return new DatabaseRunStore(client, options.logger, options.maxQueuedRequests);
+    return new DatabaseRunStore(client, options.logger, options.maxQueuedRequests, options.events);
   }
 
   private readonly isPostgres: boolean;
+  /** Where events go; empty: no events are written. */
+  private readonly sinks: readonly EventSinkFilter[];
+  private readonly onEventsWritten: () => void;
   /** PostgreSQL: concurrent requests share statements. */
   private readonly batches?: PostgresBatches;
 
@@ -72,10 +87,28 @@ export class DatabaseRunStore implements RunStore {
     private readonly db: Knex,
     logger?: LoggerService,
     maxQueuedRequests?: number,
+    events?: StoreEventOptions,
   ) {
     this.isPostgres = db.client.config.client === 'pg';
+    this.sinks = events?.sinks ?? [];
+    this.onEventsWritten = events?.onWritten ?? (() => {});
     if (this.isPostgres) {
-      this.batches = new PostgresBatches(db, { logger, maxQueued: maxQueuedRequests });
+      this.batches = new PostgresBatches(db, {
+        logger,
+        maxQueued: maxQueuedRequests,
+        sinks: this.sinks.length > 0 ? sinksInput(this.sinks) : undefined,
+      });
+    }
+  }
+
+  /** The events a change tells of, when some sink takes events. */
+  private eventsOf(before: RunRecord | undefined, after: RunRecord): RunEvent[] {
+    return this.sinks.length > 0 ? runEvents(before, after) : [];
+  }
+
+  private eventsWritten(events: readonly unknown[]): void {
+    if (events.length > 0) {
+      this.onEventsWritten();
     }
   }
 
@@ -120,17 +153,20 @@ export class DatabaseRunStore implements RunStore {
   }
 
   async insertRun(run: Omit<RunRecord, 'steps'>, tokenHash: string | null): Promise<void> {
-    const row = toInsertedRow(run);
+    const events = this.eventsOf(undefined, { ...run, steps: [] });
+    const row = toInsertedRow({ ...run, eventSequence: events.length });
     if (this.batches) {
-      await this.batches.insert(row, tokenHash);
-      return;
+      await this.batches.insert(row, tokenHash, events);
+    } else {
+      await this.db.transaction(async tx => {
+        await tx<DbRunRow>('runs').insert(row);
+        if (tokenHash) {
+          await tx('run_tokens').insert({ token_hash: tokenHash, run_id: run.id, created_at: run.createdAt });
+        }
+        await insertEvents(tx, events, () => run.actionId, this.sinks);
+      });
     }
-    await this.db.transaction(async tx => {
-      await tx<DbRunRow>('runs').insert(row);
-      if (tokenHash) {
-        await tx('run_tokens').insert({ token_hash: tokenHash, run_id: run.id, created_at: run.createdAt });
-      }
-    });
+    this.eventsWritten(events);
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
@@ -138,6 +174,10 @@ export class DatabaseRunStore implements RunStore {
   }
 
   async setDispatchStatus(id: string, dispatchStatus: DispatchStatus): Promise<RunRecord> {
+    if (!this.batches && this.sinks.length > 0) {
+      // SQLite with events: through the update, which derives them (run.dispatched).
+      return this.updateRun(id, () => ({ run: { dispatchStatus } }), { mayShed: false });
+    }
     if (!this.batches) {
       await this.db.raw('update runs set dispatch_status = ?, revision = revision + 1 where id = ?', [
         dispatchStatus,
@@ -151,6 +191,9 @@ export class DatabaseRunStore implements RunStore {
     const row = await this.batches.setDispatchStatus({ id, dispatchStatus });
     if (!row) {
       throw new NotFoundError(`Run ${id} not found`);
+    }
+    if (dispatchStatus === 'delivered') {
+      this.eventsWritten(this.sinks);
     }
     return toRecord(row);
   }
@@ -235,7 +278,8 @@ export class DatabaseRunStore implements RunStore {
         }
       }
     }
-    return this.db.transaction(async tx => {
+    let written: RunEvent[] = [];
+    const result = await this.db.transaction(async tx => {
       if (!id) {
         // In the transaction: on SQLite it holds the only connection.
         id = await this.runIdOfToken(tx, (target as { tokenHash: string }).tokenHash);
@@ -255,10 +299,19 @@ export class DatabaseRunStore implements RunStore {
       if (!update) {
         return read.record;
       }
+      const { steps, rows } = this.mergeSteps(read.record, update);
+      const next: RunRecord = { ...read.record, ...update.run, steps };
+      const events = this.eventsOf(read.record, next);
+      next.eventSequence = (read.record.eventSequence ?? 0) + events.length;
       await tx<DbRunRow>('runs')
         .where({ id })
-        .update({ ...toRowChanges(update.run), revision: read.revision + 1 });
-      const { steps, rows } = this.mergeSteps(read.record, update);
+        .update({
+          ...toRowChanges(update.run),
+          revision: read.revision + 1,
+          ...(events.length > 0 ? { event_sequence: next.eventSequence } : {}),
+        });
+      await insertEvents(tx, events, () => next.actionId, this.sinks);
+      written = events;
       if (rows.length > 0) {
         // One statement for every step of the report; a known step keeps its position.
         await tx<DbStepRow>('run_steps')
@@ -266,8 +319,10 @@ export class DatabaseRunStore implements RunStore {
           .onConflict(['run_id', 'title'])
           .merge(['status', 'started_at', 'completed_at', 'logs', 'dropped_log_lines']);
       }
-      return { ...read.record, ...update.run, steps };
+      return next;
     });
+    this.eventsWritten(written);
+    return result;
   }
 
   /** PostgreSQL: writes an update made on revision `revision`, unless the run moved on since. */
@@ -278,8 +333,13 @@ export class DatabaseRunStore implements RunStore {
     mayShed: boolean,
   ): Promise<RunRecord | undefined> {
     const { steps, rows } = this.mergeSteps(current, update);
-    const next = { ...current, ...update.run, steps };
-    const written = await this.batches!.compareAndSet(next, revision, rows, mayShed);
+    const next: RunRecord = { ...current, ...update.run, steps };
+    const events = this.eventsOf(current, next);
+    next.eventSequence = (current.eventSequence ?? 0) + events.length;
+    const written = await this.batches!.compareAndSet(next, revision, rows, events, mayShed);
+    if (written) {
+      this.eventsWritten(events);
+    }
     // The new state is known without reading it back.
     return written ? next : undefined;
   }
@@ -369,18 +429,28 @@ export class DatabaseRunStore implements RunStore {
 
   async expireRuns(options: ExpireOptions): Promise<string[]> {
     // One short statement per batch: no transaction is held while anything slow happens.
+    const events = this.sinks.length > 0;
+    let ids: string[];
     if (this.isPostgres) {
       const { now, batchSize, statuses, dispatchStatuses, status, message, stepStatus } = options;
+      const eventType = FINAL_EVENT_TYPES[status as keyof typeof FINAL_EVENT_TYPES];
       const result = await this.db.raw(
-        postgresExpireBatch(statuses.length, dispatchStatuses.length),
+        postgresExpireBatch(statuses.length, dispatchStatuses.length, events),
         [
+          ...(events ? [sinksInput(this.sinks)] : []),
           status, message, now, now, ...statuses, ...dispatchStatuses, now, batchSize,
           stepStatus, now, ...OPEN_STEP_STATUSES,
+          ...(events ? [eventType] : []),
         ],
       );
-      return result.rows.map((row: { id: string }) => row.id);
+      ids = result.rows.map((row: { id: string }) => row.id);
+    } else {
+      ids = await expireSqliteBatch(this.db, options, this.sinks);
     }
-    return expireSqliteBatch(this.db, options);
+    if (events) {
+      this.eventsWritten(ids);
+    }
+    return ids;
   }
 
   /** The select expression of a run's steps as one JSON array (see POSTGRES_STEPS_JSON). */

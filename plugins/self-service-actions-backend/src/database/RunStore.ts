@@ -84,6 +84,8 @@ export interface RunRecord {
   /** How the run was started: the REST API, or an agent through the actions registry. */
   initiatedVia: RunInitiatedVia;
   steps: StepRecord[];
+  /** Lifecycle events written for the run so far (0 or absent: none). */
+  eventSequence?: number;
 }
 
 /** The fields of a run that change after it is created. */

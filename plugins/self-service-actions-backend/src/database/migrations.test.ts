@@ -25,6 +25,7 @@ const RUN_INITIATED_VIA = '20261205000000_run_initiated_via.js';
 const RUN_ERROR_DETAIL = '20261205010000_run_error_detail.js';
 const RUN_MESSAGE_HISTORY = '20261205020000_run_message_history.js';
 const STEP_DROPPED_LOGS = '20261206000000_step_dropped_logs.js';
+const LIFECYCLE_EVENTS = '20261207000000_lifecycle_events.js';
 
 const INIT_RUN_COLUMNS = [
   'id',
@@ -59,6 +60,23 @@ const STEP_COLUMNS = [
   'logs',
 ];
 const TOKEN_COLUMNS = ['token_hash', 'run_id', 'created_at'];
+const EVENT_COLUMNS = ['id', 'run_id', 'sequence', 'type', 'created_at', 'run_status', 'completed_at', 'detail'];
+const DELIVERY_COLUMNS = [
+  'id',
+  'event_id',
+  'subscriber_id',
+  'run_id',
+  'sequence',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'give_up_at',
+  'last_attempt_at',
+  'delivered_at',
+  'response_status',
+  'last_error',
+  'created_at',
+];
 
 type Schema = Record<string, string[]>;
 
@@ -119,6 +137,22 @@ const schemaAfter: Schema[] = [
     ],
     run_steps: [...STEP_COLUMNS, 'dropped_log_lines'],
     run_tokens: TOKEN_COLUMNS,
+  },
+  {
+    runs: [
+      ...INIT_RUN_COLUMNS,
+      ...LEASE_COLUMNS,
+      'revision',
+      'approval',
+      'initiated_via',
+      'error_detail',
+      'messages',
+      'event_sequence',
+    ],
+    run_steps: [...STEP_COLUMNS, 'dropped_log_lines'],
+    run_tokens: TOKEN_COLUMNS,
+    run_events: EVENT_COLUMNS,
+    event_deliveries: DELIVERY_COLUMNS,
   },
 ];
 
@@ -278,6 +312,7 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
       RUN_ERROR_DETAIL,
       RUN_MESSAGE_HISTORY,
       STEP_DROPPED_LOGS,
+      LIFECYCLE_EVENTS,
     ]);
     expect(schemaAfter).toHaveLength(migrationFiles.length + 1);
   });
@@ -326,6 +361,7 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
       initiated_via: 'api',
       error_detail: null,
       messages: '[]',
+      event_sequence: 0,
     });
     expect(await knex('run_steps').where({ run_id: runId }).select('title', 'logs')).toEqual([
       { title: 'Build', logs: '["compiling"]' },

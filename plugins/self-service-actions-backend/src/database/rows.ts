@@ -39,6 +39,7 @@ export interface DbRunRow {
   /** JSON of StoredApproval (decision times as ISO text), or null. */
   approval: string | null;
   initiated_via: string;
+  event_sequence: number;
 }
 
 /** A run row read with its steps aggregated into one JSON column (see stepsJson). */
@@ -172,6 +173,8 @@ export function toRecord(row: DbRunRowWithSteps): RunRecord {
     approval: fromApprovalJson(row.approval),
     initiatedVia: row.initiated_via as RunRecord['initiatedVia'],
     steps: steps.map(toStep),
+    // Absent rather than 0 when the run has no events (as a new record has none).
+    ...(Number(row.event_sequence ?? 0) > 0 ? { eventSequence: Number(row.event_sequence) } : {}),
   };
 }
 
@@ -182,7 +185,7 @@ export const INSERTED_RUN_COLUMNS = [
   'initiated_by', 'status', 'message', 'messages', 'error', 'error_detail', 'inputs', 'links', 'rerun_of', 'started_at',
   'completed_at', 'created_at', 'updated_at', 'expires_at', 'last_report_at', 'dispatch_status',
   'dispatch_lease_until', 'dispatch_attempts', 'has_secret_inputs', 'revision', 'approval',
-  'initiated_via',
+  'initiated_via', 'event_sequence',
 ] as const;
 
 /** The columns of a new run's row. */
@@ -225,6 +228,7 @@ export function toInsertedRow(run: Omit<RunRecord, 'steps'>): InsertedRun {
     revision: 0,
     approval: toApprovalJson(run.approval),
     initiated_via: run.initiatedVia,
+    event_sequence: run.eventSequence ?? 0,
   };
 }
 

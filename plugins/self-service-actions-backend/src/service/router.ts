@@ -15,6 +15,7 @@ import { ActionCatalog } from '../actions/ActionCatalog';
 import { isDatabaseUnavailable } from '../database/unavailable';
 import { RunReader } from '../runs/RunReader';
 import { RunService } from '../runs/RunService';
+import { EventAdmin } from '../events/EventAdmin';
 import { createOpenApiRouter } from '../schema/openapi';
 import { meter, SampledCount } from '../observability/SampledCount';
 
@@ -41,6 +42,8 @@ export interface RouterOptions {
   actions: ActionCatalog;
   runs: RunService;
   reader: RunReader;
+  /** Admins' view of lifecycle event deliveries. */
+  events: EventAdmin;
   httpAuth: HttpAuthService;
   userInfo: UserInfoService;
   auditor: AuditorService;
@@ -56,7 +59,7 @@ export interface RouterOptions {
  * from the spec.
  */
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { actions, runs, reader, httpAuth, userInfo, auditor, maxBodyBytes } = options;
+  const { actions, runs, reader, events, httpAuth, userInfo, auditor, maxBodyBytes } = options;
   const router = Router();
   // Anyone may call /report: refusals are counted and sampled in the log, not audited one by
   // one, so that a flood of bad tokens costs neither the audit trail nor the log.
@@ -259,6 +262,33 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
         runs.cancel(ctx, req.params.id),
       ),
     );
+  });
+
+  api.get('/events/deliveries', async (req, res) => {
+    const ctx = await requestContext(req);
+    const { status, subscriberId, limit, cursor } = req.query;
+    res.json(
+      await events.list(ctx, {
+        status,
+        subscriberId,
+        limit: limit === undefined ? undefined : Number(limit),
+        cursor,
+      }),
+    );
+  });
+
+  api.post('/events/deliveries/:id/retry', async (req, res) => {
+    const ctx = await requestContext(req);
+    const meta = { deliveryId: req.params.id };
+    const event = await auditor.createEvent({ eventId: 'event-delivery-retry', severityLevel: 'medium', request: req, meta });
+    try {
+      const delivery = await events.retry(ctx, req.params.id);
+      await event.success({ meta: { ...meta, eventId: delivery.eventId, subscriberId: delivery.subscriberId } });
+      res.json(delivery);
+    } catch (error) {
+      await event.fail({ error: error as Error, meta });
+      throw error;
+    }
   });
 
   // The framework renders errors (503 for ServiceUnavailableError); this adds how long to wait,

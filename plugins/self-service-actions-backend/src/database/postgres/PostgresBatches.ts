@@ -12,11 +12,13 @@ import {
 import { Batcher } from './Batcher';
 import { meter, SampledCount } from '../../observability/SampledCount';
 import {
-  POSTGRES_COMPARE_AND_SET_MANY,
-  POSTGRES_INSERT_MANY,
+  postgresCompareAndSetMany,
+  postgresInsertMany,
   POSTGRES_READ_MANY,
-  POSTGRES_SET_DISPATCH_STATUS_MANY,
+  postgresSetDispatchStatusMany,
 } from './statements';
+import { RunEvent } from '../../events/runEvents';
+import { toEventRow } from '../eventRows';
 
 /** How many requests one batched statement serves at most. */
 const MAX_BATCH_SIZE = 200;
@@ -29,11 +31,23 @@ const MAX_CONCURRENT_BATCHES = 2;
 /** A run, named by its id or by the hash of one of its report tokens. */
 export type RunTarget = { id: string } | { tokenHash: string };
 
-/** A run to store, with the hash of its first report token. */
-type RunInsert = { row: InsertedRun; tokenHash: string | null };
+/** A run to store, with the hash of its first report token and its events. */
+type RunInsert = { row: InsertedRun; tokenHash: string | null; events: RunEvent[] };
 
-/** A run's new state, to be written if the run is still at `revision`. */
-type CompareAndSet = { next: RunRecord; revision: number; rows: StepRowInput[] };
+/** A run's new state, to be written if the run is still at `revision`, with its events. */
+type CompareAndSet = { next: RunRecord; revision: number; rows: StepRowInput[]; events: RunEvent[] };
+
+/**
+ * The statements of the store, with or without the writing of lifecycle events, and the
+ * parameters that come first (the sinks) when with.
+ */
+interface Statements {
+  insertMany: string;
+  compareAndSetMany: string;
+  setDispatchStatusMany: string;
+  /** Parameters before each statement's own: the sinks' JSON, or none. */
+  leading: string[];
+}
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
@@ -48,8 +62,9 @@ function toJsonInput(value: unknown): string {
   );
 }
 /** A compare-and-set as one element of POSTGRES_COMPARE_AND_SET_MANY's input. */
-function compareAndSetInput({ next, revision, rows }: CompareAndSet) {
+function compareAndSetInput({ next, revision, rows, events }: CompareAndSet, withEvents: boolean) {
   return {
+    ...(withEvents ? { event_sequence: next.eventSequence ?? 0, events: events.map(toEventRow) } : {}),
     id: next.id,
     revision,
     status: next.status,
@@ -85,6 +100,7 @@ export class PostgresBatches {
   private readonly dispatchOutcomes: Batcher<DispatchOutcome, DbRunRowWithSteps | undefined>;
 
   private readonly logger?: LoggerService;
+  private readonly statements: Statements;
 
   constructor(
     private readonly db: Knex,
@@ -92,9 +108,18 @@ export class PostgresBatches {
       logger?: LoggerService;
       /** Requests that may wait per kind; past it a request is refused with 503 (see Batcher). */
       maxQueued?: number;
+      /** The sinks' JSON (see sinksInput) when some sink takes events; then events are written. */
+      sinks?: string;
     } = {},
   ) {
     this.logger = options.logger;
+    const events = options.sinks !== undefined;
+    this.statements = {
+      insertMany: postgresInsertMany(events),
+      compareAndSetMany: postgresCompareAndSetMany(events),
+      setDispatchStatusMany: postgresSetDispatchStatusMany(events),
+      leading: events ? [options.sinks!] : [],
+    };
     const batching = { maxBatchSize: MAX_BATCH_SIZE, maxConcurrentBatches: MAX_CONCURRENT_BATCHES };
     const shed = new SampledCount({
       logger: options.logger,
@@ -129,8 +154,8 @@ export class PostgresBatches {
   }
 
   /** Stores a run and its first token. */
-  insert(row: InsertedRun, tokenHash: string | null): Promise<void> {
-    return this.inserts.add({ row, tokenHash });
+  insert(row: InsertedRun, tokenHash: string | null, events: RunEvent[]): Promise<void> {
+    return this.inserts.add({ row, tokenHash, events });
   }
 
   /** Writes a run's new state if it is still at `revision`; true when written. */
@@ -138,9 +163,10 @@ export class PostgresBatches {
     next: RunRecord,
     revision: number,
     rows: StepRowInput[],
+    events: RunEvent[],
     mayShed = true,
   ): Promise<boolean> {
-    return this.compareAndSets.add({ next, revision, rows }, { mayShed });
+    return this.compareAndSets.add({ next, revision, rows, events }, { mayShed });
   }
 
   /** Records what became of a run's invocation; answers the run as updated. */
@@ -179,9 +205,11 @@ export class PostgresBatches {
       const tokens = batch.flatMap(({ row, tokenHash }) =>
         tokenHash ? [{ token_hash: tokenHash, run_id: row.id, created_at: row.created_at }] : [],
       );
+      const { insertMany, leading } = this.statements;
+      const events = leading.length > 0 ? [toJsonInput(batch.flatMap(insert => insert.events.map(toEventRow)))] : [];
       await this.db
-        .raw(POSTGRES_INSERT_MANY, [toJsonInput(batch.map(({ row }) => row)), toJsonInput(tokens)])
-        .options({ name: 'ssa_insert_runs' });
+        .raw(insertMany, [...leading, toJsonInput(batch.map(({ row }) => row)), toJsonInput(tokens), ...events])
+        .options({ name: `ssa_insert_runs${leading.length > 0 ? '_events' : ''}` });
       return batch.map(() => undefined);
     });
   }
@@ -194,11 +222,13 @@ export class PostgresBatches {
     outcomes: DispatchOutcome[],
   ): Promise<PromiseSettledResult<DbRunRowWithSteps | undefined>[]> {
     return this.eachAloneIfRefused('webhook outcome', outcomes, async batch => {
+      const { setDispatchStatusMany, leading } = this.statements;
       const result = await this.db
-        .raw(POSTGRES_SET_DISPATCH_STATUS_MANY, [
+        .raw(setDispatchStatusMany, [
+          ...leading,
           JSON.stringify(batch.map(({ id, dispatchStatus }) => ({ id, dispatch_status: dispatchStatus }))),
         ])
-        .options({ name: 'ssa_set_dispatch_status_many' });
+        .options({ name: `ssa_set_dispatch_status_many${leading.length > 0 ? '_events' : ''}` });
       const byId = new Map((result.rows as DbRunRowWithSteps[]).map(row => [row.id, row]));
       return batch.map(({ id }) => byId.get(id));
     });
@@ -228,9 +258,10 @@ export class PostgresBatches {
   /** PostgreSQL: writes the reports of many runs, in one statement; true for each written. */
   private compareAndSetMany(writes: CompareAndSet[]): Promise<PromiseSettledResult<boolean>[]> {
     return this.eachAloneIfRefused('compare-and-set', writes, async batch => {
+      const { compareAndSetMany, leading } = this.statements;
       const result = await this.db
-        .raw(POSTGRES_COMPARE_AND_SET_MANY, [toJsonInput(batch.map(compareAndSetInput))])
-        .options({ name: 'ssa_compare_and_set_many' });
+        .raw(compareAndSetMany, [...leading, toJsonInput(batch.map(write => compareAndSetInput(write, leading.length > 0)))])
+        .options({ name: `ssa_compare_and_set_many${leading.length > 0 ? '_events' : ''}` });
       const written = new Set((result.rows as Array<{ id: string }>).map(row => row.id));
       return batch.map(write => written.has(write.next.id));
     });
