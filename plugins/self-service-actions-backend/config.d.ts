@@ -82,6 +82,49 @@ export interface Config {
       /** Largest immediate answer read, in bytes. Default: 1048576 (1 MiB). */
       maxResponseBytes?: number;
     };
+    /**
+     * Lifecycle events of runs (run.created, run.approved, run.rejected, run.dispatched,
+     * run.succeeded, run.failed, run.terminated), POSTed as signed JSON to subscribers and
+     * published on Backstage's events service. See docs/events.md.
+     */
+    events?: {
+      /** HTTP endpoints that receive the events, each signed with its own secret. */
+      subscribers?: Array<{
+        /** Unique and stable, lower-case letters, digits and dashes. */
+        id: string;
+        /** http(s) URL the events are POSTed to. */
+        url: string;
+        /**
+         * Standard Webhooks signing secret of this subscriber: `whsec_` and base64 (decoded as
+         * the standardwebhooks library does), or any other string, used as its bytes.
+         * @visibility secret
+         */
+        signingSecret: string;
+        /** Event types sent to this subscriber. Default: all. */
+        types?: Array<
+          | 'run.created'
+          | 'run.approved'
+          | 'run.rejected'
+          | 'run.dispatched'
+          | 'run.succeeded'
+          | 'run.failed'
+          | 'run.terminated'
+        >;
+        /** Only events of runs of these actions (action ids). Default: all actions. */
+        actions?: string[];
+      }>;
+      /**
+       * Also publish every event on Backstage's events service (`eventsServiceRef`), topic
+       * `self-service-actions`. Default: true.
+       */
+      eventsService?: boolean;
+      /** How long one delivery waits for the subscriber's answer. Default: 30 seconds. */
+      timeout?: HumanDuration | string;
+      /** How long delivered events are kept (listed by the deliveries route). Default: 7 days. */
+      deliveredRetention?: HumanDuration | string;
+      /** How long events that failed for good are kept (and can be retried). Default: 30 days. */
+      failedRetention?: HumanDuration | string;
+    };
     /** The actions on offer. */
     actions?: Array<{
       /** Unique and stable, lower-case letters, digits and dashes. */

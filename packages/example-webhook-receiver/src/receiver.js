@@ -7,9 +7,11 @@
  * or script that does the work. It answers the webhook at once with `inprogress`, then
  * reports a few steps with logs back to the plugin's report route and finishes `complete`,
  * or `failed` when asked to (query `?outcome=fail` or an input `simulateFailure: true`).
+ * `POST /events` takes the lifecycle events of runs (src/events.js).
  */
 const http = require('node:http');
 const { Webhook } = require('standardwebhooks');
+const { createEventsHandler, DEMO_EVENTS_SECRET } = require('./events');
 
 /** A rollout's log as a real one reads: long enough that the run page has to scroll and search. */
 function rolloutLog() {
@@ -50,9 +52,10 @@ const now = () => new Date().toISOString();
 const sleep = (/** @type {number} */ ms) => new Promise(resolve => setTimeout(resolve, ms));
 
 /**
- * @param {{ stepDelayMs?: number, log?: (message: string) => void, signingSecret?: string }} [options]
+ * @param {{ stepDelayMs?: number, log?: (message: string) => void, signingSecret?: string, eventsSecret?: string }} [options]
  *   With a signing secret, webhooks whose Standard Webhooks signature does not verify (or is
- *   missing, or older than five minutes) are refused with 401.
+ *   missing, or older than five minutes) are refused with 401. Lifecycle events on `/events`
+ *   are always verified, with `eventsSecret` (default: the demo events secret).
  */
 function createReceiver(options = {}) {
   const stepDelayMs = options.stepDelayMs ?? 1500;
@@ -64,6 +67,7 @@ function createReceiver(options = {}) {
   const reports = [];
   /** Run id of every webhook taken, repeats included. @type {string[]} */
   const deliveries = [];
+  const eventsHandler = createEventsHandler({ secret: options.eventsSecret, log });
 
   /**
    * @param {string} reportUrl
@@ -129,6 +133,10 @@ function createReceiver(options = {}) {
       res.writeHead(500, { 'content-type': 'text/plain' }).end('Internal error: the automation is down');
       return;
     }
+    if (req.method === 'POST' && url.pathname === '/events') {
+      eventsHandler.handle(req, raw, res);
+      return;
+    }
     if (req.method !== 'POST' || (url.pathname !== '/webhook' && url.pathname !== '/button')) {
       res.writeHead(404).end();
       return;
@@ -191,7 +199,7 @@ function createReceiver(options = {}) {
     );
   });
 
-  return { server, reports, deliveries };
+  return { server, reports, deliveries, events: eventsHandler.events };
 }
 
-module.exports = { createReceiver };
+module.exports = { createReceiver, DEMO_EVENTS_SECRET };
