@@ -11,6 +11,10 @@ export {
 } from './plugin';
 export { isSelfServiceActionsAvailable } from './conditions';
 export { selfServiceActionsApiRef } from './api/SelfServiceActionsApi';
-export type { SelfServiceActionsApi, ListRunsOptions } from './api/SelfServiceActionsApi';
+export type {
+  SelfServiceActionsApi,
+  ListRunsOptions,
+  ListEventDeliveriesOptions,
+} from './api/SelfServiceActionsApi';
 export { SelfServiceActionsClient } from './api/SelfServiceActionsClient';
 export { rootRouteRef, runRouteRef } from './routes';

@@ -2,6 +2,9 @@ import { createApiRef } from '@backstage/core-plugin-api';
 import {
   ActionListItem,
   CreateRunRequest,
+  EventDelivery,
+  EventDeliveryList,
+  EventDeliveryStatus,
   JsonObject,
   PublicActionDefinition,
   Run,
@@ -23,6 +26,16 @@ export interface ListRunsOptions {
   order?: 'newest' | 'oldest';
 }
 
+/** Filters and paging of {@link SelfServiceActionsApi.listEventDeliveries}. */
+export interface ListEventDeliveriesOptions {
+  status?: EventDeliveryStatus;
+  subscriberId?: string;
+  /** 1 to 100; the backend answers 20 when not given. */
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
 /** Talks to the self-service actions backend. */
 export interface SelfServiceActionsApi {
   /** Actions the user may see; with an entity, those that apply to it. */
@@ -37,6 +50,16 @@ export interface SelfServiceActionsApi {
   approveRun(id: string, comment?: string): Promise<Run>;
   /** Rejects a run that waits for approval; a rejection says why. */
   rejectRun(id: string, comment: string): Promise<Run>;
+  /**
+   * Deliveries of lifecycle events to subscribers, newest first. Admins only: anyone else
+   * gets a ResponseError with status 403.
+   */
+  listEventDeliveries(options?: ListEventDeliveriesOptions): Promise<EventDeliveryList>;
+  /**
+   * Sends a delivered or failed event to its subscriber again; answers the delivery, pending
+   * again. Admins only (403); 404 for an unknown delivery, 409 while it is still pending.
+   */
+  retryEventDelivery(id: string): Promise<EventDelivery>;
 }
 
 /** The API reference of {@link SelfServiceActionsApi}. */

@@ -112,4 +112,64 @@ describe('SelfServiceActionsClient', () => {
     expect(await client().rerun('a/b', { reason: 'again' })).toEqual({ id: 'r2', sent: { inputs: { reason: 'again' } } });
     expect(path).toBe('a/b');
   });
+
+  it('lists event deliveries with filters and paging as query parameters, leaving out empty ones', async () => {
+    let url = '';
+    server.use(
+      http.get(`${baseUrl}/events/deliveries`, ({ request }) => {
+        url = request.url;
+        return HttpResponse.json({ items: [{ id: 'd1', status: 'failed' }], nextCursor: 'n1' });
+      }),
+    );
+    expect(
+      await client().listEventDeliveries({ status: 'failed', subscriberId: 'ops hook', limit: 25, cursor: 'c1' }),
+    ).toEqual({ items: [{ id: 'd1', status: 'failed' }], nextCursor: 'n1' });
+    expect(url).toBe(`${baseUrl}/events/deliveries?status=failed&subscriberId=ops+hook&limit=25&cursor=c1`);
+    await client().listEventDeliveries({ subscriberId: '' });
+    expect(url).toBe(`${baseUrl}/events/deliveries`);
+    await client().listEventDeliveries();
+    expect(url).toBe(`${baseUrl}/events/deliveries`);
+  });
+
+  it('answers 403 for non-admins as a ResponseError', async () => {
+    server.use(
+      http.get(`${baseUrl}/events/deliveries`, () =>
+        HttpResponse.json(
+          { error: { name: 'NotAllowedError', message: 'Only admins may see event deliveries' }, response: { statusCode: 403 } },
+          { status: 403 },
+        ),
+      ),
+    );
+    const error = await client().listEventDeliveries({ status: 'failed' }).catch(e => e);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(error.statusCode).toBe(403);
+    expect(error.body.error.message).toBe('Only admins may see event deliveries');
+  });
+
+  it('retries a delivery with a bodiless POST to its encoded id and answers the delivery', async () => {
+    let seen = '';
+    server.use(
+      http.post(`${baseUrl}/events/deliveries/:id/retry`, async ({ request, params }) => {
+        seen = `${new URL(request.url).pathname} ${String(params.id)} ${request.headers.get('content-type')} ${await request.text()}`;
+        return HttpResponse.json({ id: 'd/1', status: 'pending', attempts: 3 });
+      }),
+    );
+    expect(await client().retryEventDelivery('d/1')).toEqual({ id: 'd/1', status: 'pending', attempts: 3 });
+    expect(seen).toBe('/api/self-service-actions/events/deliveries/d%2F1/retry d/1 null ');
+  });
+
+  it('turns a retry of a pending delivery into a ResponseError 409', async () => {
+    server.use(
+      http.post(`${baseUrl}/events/deliveries/d1/retry`, () =>
+        HttpResponse.json(
+          { error: { name: 'ConflictError', message: 'Delivery d1 is still pending' }, response: { statusCode: 409 } },
+          { status: 409 },
+        ),
+      ),
+    );
+    const error = await client().retryEventDelivery('d1').catch(e => e);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(error.statusCode).toBe(409);
+    expect(error.body.error.message).toBe('Delivery d1 is still pending');
+  });
 });

@@ -3,13 +3,19 @@ import { ResponseError } from '@backstage/errors';
 import {
   ActionListItem,
   CreateRunRequest,
+  EventDelivery,
+  EventDeliveryList,
   JsonObject,
   OpenApiPaths,
   PublicActionDefinition,
   Run,
   RunList,
 } from '@self-service-actions/plugin-self-service-actions-common';
-import { ListRunsOptions, SelfServiceActionsApi } from './SelfServiceActionsApi';
+import {
+  ListEventDeliveriesOptions,
+  ListRunsOptions,
+  SelfServiceActionsApi,
+} from './SelfServiceActionsApi';
 
 // Requests and answers are typed from the HTTP contract (the backend's openapi.yaml, through
 // -common's generated types): a route, parameter or body the spec does not have does not
@@ -114,6 +120,21 @@ export class SelfServiceActionsClient implements SelfServiceActionsApi {
 
   rejectRun(id: string, comment: string): Promise<Run> {
     return this.request('post', '/runs/{id}/reject', { params: { id }, body: { comment } });
+  }
+
+  listEventDeliveries(options: ListEventDeliveriesOptions = {}): Promise<EventDeliveryList> {
+    return this.request('get', '/events/deliveries', {
+      query: {
+        status: options.status,
+        subscriberId: options.subscriberId || undefined,
+        limit: options.limit,
+        cursor: options.cursor,
+      },
+    });
+  }
+
+  retryEventDelivery(id: string): Promise<EventDelivery> {
+    return this.request('post', '/events/deliveries/{id}/retry', { params: { id } });
   }
 
   private async request<P extends Path, M extends MethodOf<P>>(

@@ -34,7 +34,7 @@ import Alert from '@material-ui/lab/Alert';
 export const LIST_REFRESH_MIN_MS = 2000;
 
 /** A labelled select for one filter, with an "any" choice as the empty value. */
-function FilterSelect(props: {
+export function FilterSelect(props: {
   id: string;
   label: string;
   value: string;

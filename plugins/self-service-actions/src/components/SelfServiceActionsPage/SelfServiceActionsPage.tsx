@@ -3,6 +3,7 @@ import { Content, Header, Page } from '@backstage/core-components';
 import Box from '@material-ui/core/Box';
 import { ActionsPanel } from '../ActionsPanel/ActionsPanel';
 import { AwaitingApprovals } from '../AwaitingApprovals/AwaitingApprovals';
+import { EventDeliveries } from '../EventDeliveries/EventDeliveries';
 import { RunPage } from '../RunPage/RunPage';
 
 function OverviewPage() {
@@ -17,14 +18,18 @@ function OverviewPage() {
           <AwaitingApprovals />
         </Box>
         <ActionsPanel showRuns title="Global actions" />
+        <Box mt={3}>
+          <EventDeliveries />
+        </Box>
       </Content>
     </Page>
   );
 }
 
 /**
- * The global Self-service page: runs awaiting the user's approval, global actions and every
- * run the user may see; and under it, the page of each run (`runs/:id`).
+ * The global Self-service page: runs awaiting the user's approval, global actions, every run
+ * the user may see and, for admins, the deliveries of lifecycle events; and under it, the page
+ * of each run (`runs/:id`).
  */
 export function SelfServiceActionsPage() {
   return (

@@ -1,4 +1,4 @@
-import { ActionListItem, Run } from '@self-service-actions/plugin-self-service-actions-common';
+import { ActionListItem, EventDelivery, Run } from '@self-service-actions/plugin-self-service-actions-common';
 import { SelfServiceActionsApi } from '../../api/SelfServiceActionsApi';
 
 /** A Restart action for the tests. */
@@ -54,6 +54,27 @@ export function aRun(overrides: Partial<Run> = {}): Run {
   };
 }
 
+/** A failed delivery of a run's success event for the tests. */
+export function aDelivery(overrides: Partial<EventDelivery> = {}): EventDelivery {
+  return {
+    id: 'delivery-1',
+    eventId: 'event-1',
+    subscriberId: 'ops-hook',
+    type: 'run.succeeded',
+    runId: 'run-1',
+    sequence: 3,
+    status: 'failed',
+    attempts: 8,
+    createdAt: '2026-05-10T15:40:42.714Z',
+    nextAttemptAt: null,
+    lastAttemptAt: '2026-05-11T15:40:42.714Z',
+    deliveredAt: null,
+    responseStatus: 502,
+    lastError: 'Bad gateway',
+    ...overrides,
+  };
+}
+
 /** A SelfServiceActionsApi whose methods are jest mocks with harmless defaults. */
 export function fakeApi(overrides: Partial<SelfServiceActionsApi> = {}): jest.Mocked<SelfServiceActionsApi> {
   return {
@@ -66,6 +87,8 @@ export function fakeApi(overrides: Partial<SelfServiceActionsApi> = {}): jest.Mo
     cancelRun: jest.fn(async () => aRun({ status: 'terminated', canCancel: false })),
     approveRun: jest.fn(async () => aRun()),
     rejectRun: jest.fn(async () => aRun({ status: 'rejected', canCancel: false })),
+    listEventDeliveries: jest.fn(async () => ({ items: [] })),
+    retryEventDelivery: jest.fn(async () => aDelivery({ status: 'pending', attempts: 0 })),
     ...overrides,
   } as jest.Mocked<SelfServiceActionsApi>;
 }
