@@ -120,6 +120,12 @@ export interface Config {
       eventsService?: boolean;
       /** How long one delivery waits for the subscriber's answer. Default: 30 seconds. */
       timeout?: HumanDuration | string;
+      /** The first retry's delay; later ones double, to an hour at most. Default: 5 seconds. */
+      retryDelay?: HumanDuration | string;
+      /** How long a delivery is retried before it is marked failed. Default: 24 hours. */
+      retryFor?: HumanDuration | string;
+      /** How often each instance looks for due deliveries. Default: 1 second. */
+      pollInterval?: HumanDuration | string;
       /** How long delivered events are kept (listed by the deliveries route). Default: 7 days. */
       deliveredRetention?: HumanDuration | string;
       /** How long events that failed for good are kept (and can be retried). Default: 30 days. */
