@@ -14,9 +14,9 @@ const requireFromRoot = name => require(require.resolve(name, { paths: [root, pa
 const autocannon = requireFromRoot('autocannon');
 const { hostilePhase, ECHO_ROUTE } = require('./bench-hostile');
 const { cpuSnapshot: cpuOf, cpuUsed } = require('./bench-cpu');
+const { eventsConfig, EVENTS_ROUTE, eventsCount, eventsSummary, eventsMode } = require('./bench-events');
 const cpuSnapshot = (backendPid, receiverPid) => cpuOf(backendPid, receiverPid, { postgres: !sqlite });
 const cliDir = path.dirname(require.resolve('@backstage/cli/package.json', { paths: [root] }));
-
 const sqlite = process.argv.includes('--sqlite');
 // --load-only: the run and report figures only (no million-run seed, no sweep), for quick comparisons.
 const loadOnly = process.argv.includes('--load-only');
@@ -27,20 +27,16 @@ const prefix = `ssa_bench_${process.pid}_`;
 const PORT = 7217;
 const RECEIVER_PORT = 7218;
 const LOG_LEVEL = 'warn';
-// Node sizes V8's heap from the memory it may use: half of it for the old space on 64-bit, up to
-// 4 GB. On this 24 GiB machine that lets the heap grow lazily to hundreds of MB; in a container
-// Node reads the container's limit instead (256 MB old space in a 512 MiB pod). The backend
-// runs with that limit, as in such a pod, unless SSA_BENCH_NODE_ARGS sets its own.
+// V8 sizes its heap from the memory it may use (hundreds of MB here; 256 MB old space in a 512 MiB
+// pod). The backend runs with a pod's limit unless SSA_BENCH_NODE_ARGS sets its own.
 const HEAP_LIMIT_MB = 256;
 const nodeArgsFromEnv = (process.env.SSA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const heapArgs = nodeArgsFromEnv.some(arg => arg.startsWith('--max-old-space-size'))
   ? []
   : [`--max-old-space-size=${HEAP_LIMIT_MB}`];
-// 2000 runs (6000 reports): a phase of a few seconds, so that one pause (a major GC, a scheduled
-// task) weighs on the p99 as it would in steady load rather than deciding it.
+// 2000 runs (6000 reports): a phase of a few seconds, so one pause (a GC, a task) does not decide the p99.
 const RUNS = Number(process.env.SSA_BENCH_RUNS ?? 2000);
-// Per action (global and entity-page). With 500, the first measured phase ran a fifth slower than
-// the second whichever it was (session 6): 2 000 lets V8, the pools and PostgreSQL settle.
+// Per action. With 500, the first measured phase ran a fifth slower (session 6): 2 000 lets it settle.
 const WARM_UP_RUNS = Number(process.env.SSA_BENCH_WARM_UP ?? 2000);
 const CONNECTIONS = 64;
 const STEPS = 3;
@@ -56,10 +52,12 @@ const BENCH_ENTITY = 'component:default/payments';
 const RECEIVER_SOURCE = `
 const http = require('node:http');
 const tokens = [];
+let eventsReceived = 0;
 http.createServer((req, res) => {
   const chunks = [];
   req.on('data', c => chunks.push(c));
   req.on('end', () => {
+    ${EVENTS_ROUTE}
     if (req.method === 'GET') return res.end(JSON.stringify(tokens));
     if (req.method === 'DELETE') return res.end(String(tokens.splice(0).length));
     ${ECHO_ROUTE}
@@ -89,7 +87,7 @@ ${sqlite ? `    client: better-sqlite3
 selfServiceActions:
   sweepFrequency: { seconds: 1 }
 ${process.env.SSA_BENCH_ENTITY_CACHE_TTL ? `  entityCacheTtl: '${process.env.SSA_BENCH_ENTITY_CACHE_TTL}'
-` : ''}  actions:
+` : ''}${eventsConfig(RECEIVER_PORT)}  actions:
     - id: bench
       name: Bench
       type: Day2
@@ -208,7 +206,7 @@ async function database() {
 }
 
 (async () => {
-  console.log(`self-service actions benchmark: ${sqlite ? 'SQLite (in memory)' : 'PostgreSQL'}, LOG_LEVEL=${LOG_LEVEL}, ${os.cpus().length} cores, node ${process.version} ${[...heapArgs, ...nodeArgsFromEnv].join(' ')}`);
+  console.log(`self-service actions benchmark: ${sqlite ? 'SQLite (in memory)' : 'PostgreSQL'}, events ${eventsMode}, LOG_LEVEL=${LOG_LEVEL}, ${os.cpus().length} cores, node ${process.version} ${[...heapArgs, ...nodeArgsFromEnv].join(' ')}`);
   for (const port of [PORT, RECEIVER_PORT]) {
     // A backend left over from an earlier run would be measured instead of this one.
     if (await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false)) {
@@ -256,6 +254,8 @@ async function database() {
     // 1. runs of an action on an entity's page created/s (the main use), each including the
     // entity's read from the catalog as the user and the webhook round trip; not reported on
     phase = 'entity-page runs';
+    const loadStartedAt = Date.now();
+    const eventsAtStart = eventsMode === 'on' ? await eventsCount(RECEIVER_PORT) : 0;
     let cpuBefore = cpuSnapshot(backend.pid, receiver.pid);
     const onEntity = await run({
       url: `${base}/actions/bench-entity/runs`, method: 'POST', headers: auth,
@@ -314,6 +314,7 @@ async function database() {
     });
 
     db = await database();
+    await eventsSummary({ receiverPort: RECEIVER_PORT, db, loadStartedAt, countAtStart: eventsAtStart });
     if (db) {
       // The measured runs have inputs {"n":1}; the warm-up runs {"n":0} and no steps.
       const counts = (await db.query(`SELECT (SELECT count(*) FROM runs WHERE inputs = '{"n":1}') AS runs,

@@ -115,7 +115,7 @@ export interface Config {
       }>;
       /**
        * Also publish every event on Backstage's events service (`eventsServiceRef`), topic
-       * `self-service-actions`. Default: true.
+       * `self-service-actions`. Default: false (each publish crosses the events backend's bus when it is installed: turn it on when a module listens).
        */
       eventsService?: boolean;
       /** How long one delivery waits for the subscriber's answer. Default: 30 seconds. */

@@ -7,27 +7,40 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Client } from 'pg';
-import { guestToken, started, startBackend, stopBackend } from './__testUtils__/demoProcesses';
+import { guestToken, started, startBackend, stopBackend, waitFor } from './__testUtils__/demoProcesses';
 import { PrivatePostgres, startPrivatePostgres } from './__testUtils__/privatePostgres';
 
 jest.setTimeout(300_000);
 
 const PREFIX = 'ssa_faults_';
 
-/** A receiver that takes every webhook (202) and keeps each run's id and report token. */
+/**
+ * A receiver that takes every webhook (202) and keeps each run's id and report token. Lifecycle
+ * events (/events) are kept apart: answered 204 and their webhook-ids counted, or, while
+ * `holdEvents`, never answered (an attempt under way when its instance dies).
+ */
 async function tokenReceiver() {
   const runs: Array<{ runId: string; token: string }> = [];
+  const events = { delivered: new Set<string>(), attempts: 0, holdEvents: false };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', chunk => chunks.push(chunk));
     req.on('end', () => {
+      if (req.url === '/events') {
+        events.attempts++;
+        if (!events.holdEvents) {
+          events.delivered.add(String(req.headers['webhook-id']));
+          res.writeHead(204).end();
+        }
+        return;
+      }
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       runs.push({ runId: String(req.headers['webhook-id']), token: body.reportToken });
       res.writeHead(202).end();
     });
   });
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  return { runs, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  return { runs, events, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
 /** Only the action under test (config arrays replace, they do not merge). */
@@ -233,6 +246,52 @@ describe('faults', () => {
       // eslint-disable-next-line no-console
       console.log(`kill -9 mid-sweep: ${afterKill} of ${STALE} stale runs ended when the sweeper died, the rest by the survivor, each once`);
       await stopBackend(survivor);
+    } finally {
+      await client.end();
+      receiver.server.close();
+    }
+  });
+
+  it('delivers the events an instance killed (kill -9) between commit and delivery wrote, from the survivor', async () => {
+    const receiver = await tokenReceiver();
+    // Config arrays replace: this subscriber instead of the demo's.
+    const eventsYaml = `${actionYaml(receiver.url)}  events:
+    eventsService: false
+    timeout: { seconds: 3 }
+    retryDelay: { seconds: 1 }
+    pollInterval: { milliseconds: 200 }
+    subscribers:
+      - { id: fault-sink, url: '${receiver.url}/events', signingSecret: 'fault-test-events-secret-0123456789' }
+`;
+    receiver.events.holdEvents = true;
+    const doomed = await startBackend(7121, receiver.url, postgresConfig(), eventsYaml);
+    const client = new Client({ connectionString: pg!.url.replace(/\/[^/]*$/, `/${PREFIX}self-service-actions`) });
+    await client.connect();
+    try {
+      await createRuns(doomed.url, await guestToken(doomed), 10);
+      const count = async (sql: string) => Number((await client.query(sql)).rows[0].n);
+      // Committed (created and dispatched: 20 events) and being sent, none answered.
+      await waitFor(async () => (await count("select count(*) as n from run_events where type = 'run.dispatched'")) >= 10, 30_000);
+      await waitFor(async () => receiver.events.attempts > 0, 30_000);
+      await stopBackend(doomed, 'SIGKILL');
+      const written = await count('select count(*) as n from run_events');
+      expect(written).toBe(20);
+      expect(await count("select count(*) as n from event_deliveries where status = 'delivered'")).toBe(0);
+      expect(receiver.events.delivered.size).toBe(0);
+
+      receiver.events.holdEvents = false;
+      const survivor = await startBackend(7122, receiver.url, postgresConfig(), eventsYaml);
+      try {
+        // The dead instance's attempts are taken over when their lease ends (timeout + margin).
+        await waitFor(async () => receiver.events.delivered.size >= written || undefined, 90_000);
+        const ids = (await client.query('select id from run_events')).rows.map(row => row.id).sort();
+        expect([...receiver.events.delivered].sort()).toEqual(ids);
+        await waitFor(async () => (await count("select count(*) as n from event_deliveries where status = 'delivered'")) === written, 10_000);
+        // eslint-disable-next-line no-console
+        console.log(`kill -9 before delivery: ${written} events written, ${receiver.events.attempts} attempts in all, every event delivered by the survivor`);
+      } finally {
+        await stopBackend(survivor);
+      }
     } finally {
       await client.end();
       receiver.server.close();

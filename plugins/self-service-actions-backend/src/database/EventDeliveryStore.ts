@@ -5,6 +5,7 @@ import {
   EventType,
 } from '@self-service-actions/plugin-self-service-actions-common';
 import { EventDetail } from '../events/runEvents';
+import { DbEventRow } from './eventRows';
 
 /** A delivery claimed for one attempt, with what its event's body is made of. */
 export interface ClaimedDelivery {
@@ -32,19 +33,25 @@ export interface ClaimedDelivery {
   };
 }
 
+/** Which attempt of which delivery an outcome is of. */
+interface Attempt {
+  id: string;
+  attempts: number;
+  runId: string;
+  sequence: number;
+}
+
 /** What became of one attempt. */
 export type DeliveryOutcome =
-  | { id: string; attempts: number; status: 'delivered'; at: Date; responseStatus: number | null }
-  | {
-      id: string;
-      attempts: number;
+  | (Attempt & { status: 'delivered'; at: Date; responseStatus: number | null })
+  | (Attempt & {
       /** `pending` to try again at `nextAttemptAt`, `failed` when given up. */
       status: 'pending' | 'failed';
       at: Date;
       nextAttemptAt: Date;
       responseStatus: number | null;
       error: string;
-    };
+    });
 
 /** A delivery as admins see it. */
 export interface DeliveryRecord {
@@ -65,6 +72,9 @@ export interface DeliveryRecord {
 }
 
 type Time = Date | number | string;
+
+/** Due rows a claim looks at, at least: the heads of runs among them are claimed. */
+const CLAIM_WINDOW = 200;
 const toDate = (value: Time) => (value instanceof Date ? value : new Date(value));
 const toOptionalDate = (value: Time | null) => (value === null ? null : toDate(value));
 
@@ -78,9 +88,11 @@ export class EventDeliveryStore {
 
   /**
    * Claims up to `limit` due deliveries of a sink for one attempt each, leased until
-   * `leaseUntil` (an instance that dies mid-attempt leaves them due again then). A delivery is
-   * due only when no earlier event of its run is still pending for the sink, so a run's events
-   * reach each sink in sequence order; instances skip each other's claims (SKIP LOCKED).
+   * `leaseUntil` (an instance that dies mid-attempt leaves them due again then). Only the head
+   * of a run's pending deliveries (its lowest sequence) is claimed, so a run's events reach each
+   * sink in sequence order. Built from statements whose plans cannot go quadratic (the table
+   * grows fast, faster than its statistics): the oldest due rows by index, the heads of their
+   * runs, then a conditional update that another instance's claim makes miss.
    */
   async claim(options: {
     subscriberId: string;
@@ -89,86 +101,105 @@ export class EventDeliveryStore {
     limit: number;
   }): Promise<ClaimedDelivery[]> {
     const { subscriberId, now, leaseUntil, limit } = options;
-    const due = (db: Knex | Knex.Transaction) => {
-      const query = db('event_deliveries as d')
-        .where({ 'd.subscriber_id': subscriberId, 'd.status': 'pending' })
-        .where('d.next_attempt_at', '<=', now)
-        .whereNotExists(
-          db('event_deliveries as p')
-            .whereRaw('p.subscriber_id = d.subscriber_id and p.run_id = d.run_id')
-            .where('p.status', 'pending')
-            .whereRaw('p.sequence < d.sequence')
-            .select(db.raw('1')),
-        )
-        .orderBy([{ column: 'd.next_attempt_at' }, { column: 'd.id' }])
-        .limit(limit)
-        .select('d.id');
-      return this.isPostgres ? query.forUpdate().skipLocked() : query;
-    };
     const ids = await this.db.transaction(async tx => {
       // Past their deadline and not under way: failed without another attempt (a paused
       // sink's backlog is given up on time, not one probe at a time).
       await tx('event_deliveries')
         .where({ subscriber_id: subscriberId, status: 'pending' })
-        .where('give_up_at', '<', now)
         .where('next_attempt_at', '<=', now)
+        .where('give_up_at', '<', now)
         .update({ status: 'failed', last_error: tx.raw('coalesce(last_error, ?)', ['Not delivered in time']) });
-      const rows: Array<{ id: string | number }> = await due(tx);
-      const claimed = rows.map(row => String(row.id));
-      if (claimed.length > 0) {
-        await tx('event_deliveries')
-          .whereIn('id', claimed)
-          .update({
-            attempts: tx.raw('attempts + 1'),
-            next_attempt_at: leaseUntil,
-            last_attempt_at: now,
-          });
+      const due: Array<{ id: string | number; run_id: string; sequence: number }> = await tx('event_deliveries')
+        .where({ subscriber_id: subscriberId, status: 'pending' })
+        .where('next_attempt_at', '<=', now)
+        .orderBy([{ column: 'next_attempt_at' }, { column: 'id' }])
+        .limit(Math.max(4 * limit, CLAIM_WINDOW))
+        .select('id', 'run_id', 'sequence');
+      if (due.length === 0) {
+        return [];
       }
-      return claimed;
+      const heads: Array<{ run_id: string; head: number }> = await tx('event_deliveries')
+        .where({ subscriber_id: subscriberId, status: 'pending' })
+        .whereIn('run_id', [...new Set(due.map(row => row.run_id))])
+        .groupBy('run_id')
+        .select('run_id', tx.raw('min(sequence) as head'));
+      const headOf = new Map(heads.map(row => [row.run_id, Number(row.head)]));
+      const candidates = due
+        .filter(row => headOf.get(row.run_id) === Number(row.sequence))
+        .slice(0, limit)
+        .map(row => String(row.id));
+      if (candidates.length === 0) {
+        return [];
+      }
+      // Conditional: a row another instance claimed meanwhile is no longer due and is missed.
+      const claimed = await tx('event_deliveries')
+        .whereIn('id', candidates)
+        .where({ status: 'pending' })
+        .where('next_attempt_at', '<=', now)
+        .update(
+          { attempts: tx.raw('attempts + 1'), next_attempt_at: leaseUntil, last_attempt_at: now },
+          ['id'],
+        );
+      return (claimed as unknown as Array<{ id: string | number } | string | number>).map(row =>
+        String(typeof row === 'object' ? row.id : row),
+      );
     });
     if (ids.length === 0) {
       return [];
     }
-    const rows = await this.db('event_deliveries as d')
-      .join('run_events as e', 'e.id', 'd.event_id')
-      .join('runs as r', 'r.id', 'e.run_id')
-      .whereIn('d.id', ids)
-      .select(
-        'd.id', 'd.attempts', 'd.give_up_at', 'e.id as event_id', 'e.type', 'e.sequence',
-        'e.created_at', 'e.run_status', 'e.completed_at', 'e.detail', 'r.id as run_id',
-        'r.action_id', 'r.action_name', 'r.action_type', 'r.entity_ref', 'r.initiated_by',
-        'r.created_at as run_created_at',
-      );
-    return rows.map(row => ({
-      id: String(row.id),
-      attempts: Number(row.attempts),
-      giveUpAt: toDate(row.give_up_at),
-      event: {
-        id: row.event_id,
-        type: row.type,
-        sequence: Number(row.sequence),
-        createdAt: toDate(row.created_at),
-        runStatus: row.run_status,
-        completedAt: toOptionalDate(row.completed_at),
-        detail: row.detail ? JSON.parse(row.detail) : null,
-      },
-      run: {
-        id: row.run_id,
-        actionId: row.action_id,
-        actionName: row.action_name,
-        actionType: row.action_type,
-        entityRef: row.entity_ref,
-        initiatedBy: row.initiated_by,
-        createdAt: toDate(row.run_created_at),
-      },
-    }));
+    return this.readClaimed(ids);
+  }
+
+  /** The claimed deliveries with their events and runs: by primary keys only. */
+  private async readClaimed(ids: string[]): Promise<ClaimedDelivery[]> {
+    const deliveries = await this.db('event_deliveries').whereIn('id', ids).select('id', 'attempts', 'give_up_at', 'event_id');
+    const events: DbEventRow[] = await this.db('run_events').whereIn('id', deliveries.map(row => row.event_id)).select();
+    const runs = await this.db('runs')
+      .whereIn('id', [...new Set(events.map(event => event.run_id))])
+      .select('id', 'action_id', 'action_name', 'action_type', 'entity_ref', 'initiated_by', 'created_at');
+    const eventById = new Map(events.map(event => [event.id, event]));
+    const runById = new Map(runs.map(run => [run.id, run]));
+    return deliveries.flatMap(row => {
+      const event = eventById.get(row.event_id);
+      const run = event && runById.get(event.run_id);
+      if (!event || !run) {
+        return [];
+      }
+      return [
+        {
+          id: String(row.id),
+          attempts: Number(row.attempts),
+          giveUpAt: toDate(row.give_up_at),
+          event: {
+            id: event.id,
+            type: event.type as EventType,
+            sequence: Number(event.sequence),
+            createdAt: toDate(event.created_at),
+            runStatus: event.run_status,
+            completedAt: toOptionalDate(event.completed_at),
+            detail: event.detail ? JSON.parse(event.detail) : null,
+          },
+          run: {
+            id: run.id,
+            actionId: run.action_id,
+            actionName: run.action_name,
+            actionType: run.action_type,
+            entityRef: run.entity_ref,
+            initiatedBy: run.initiated_by,
+            createdAt: toDate(run.created_at),
+          },
+        },
+      ];
+    });
   }
 
   /**
    * Records what became of attempts, each only if it is still the delivery's latest (an
    * attempt whose lease ran out and was claimed again by another instance records nothing).
+   * A delivery to be retried later holds its run's later events for the sink back as long,
+   * so they do not crowd the due rows while they cannot go.
    */
-  async settle(outcomes: DeliveryOutcome[]): Promise<void> {
+  async settle(subscriberId: string, outcomes: DeliveryOutcome[]): Promise<void> {
     if (outcomes.length === 0) {
       return;
     }
@@ -181,21 +212,43 @@ export class EventDeliveryStore {
       response_status: outcome.responseStatus,
       last_error: outcome.status === 'delivered' ? null : outcome.error,
     }));
+    const retries = outcomes.flatMap(outcome =>
+      outcome.status === 'pending'
+        ? [{ run_id: outcome.runId, sequence: outcome.sequence, next_attempt_at: outcome.nextAttemptAt }]
+        : [],
+    );
     if (this.isPostgres) {
-      // One statement for the whole batch.
+      // One statement for the whole batch; `= any` keeps the update to the batch's rows
+      // whatever the plan.
       await this.db.raw(
-        `update event_deliveries d set status = x.status, next_attempt_at = x.next_attempt_at,
-           delivered_at = x.delivered_at, response_status = x.response_status, last_error = x.last_error
-         from json_to_recordset(?::json) as x(id bigint, attempts integer, status text,
-           next_attempt_at timestamptz, delivered_at timestamptz, response_status integer, last_error text)
-         where d.id = x.id and d.attempts = x.attempts and d.status = 'pending'`,
-        [JSON.stringify(rows)],
+        `with settled as (
+           update event_deliveries d set status = x.status, next_attempt_at = x.next_attempt_at,
+             delivered_at = x.delivered_at, response_status = x.response_status, last_error = x.last_error
+           from json_to_recordset(?::json) as x(id bigint, attempts integer, status text,
+             next_attempt_at timestamptz, delivered_at timestamptz, response_status integer, last_error text)
+           where d.id = any(?::bigint[]) and d.id = x.id and d.attempts = x.attempts and d.status = 'pending'
+           returning d.id
+         ), held as (
+           update event_deliveries d set next_attempt_at = r.next_attempt_at
+           from json_to_recordset(?::json) as r(run_id text, sequence integer, next_attempt_at timestamptz)
+           where d.subscriber_id = ? and d.run_id = r.run_id and d.status = 'pending'
+             and d.sequence > r.sequence and d.next_attempt_at < r.next_attempt_at
+         )
+         select count(*) from settled`,
+        [JSON.stringify(rows), rows.map(row => row.id), JSON.stringify(retries), subscriberId],
       );
       return;
     }
     await this.db.transaction(async tx => {
       for (const { id, attempts, ...changes } of rows) {
         await tx('event_deliveries').where({ id, attempts, status: 'pending' }).update(changes);
+      }
+      for (const retry of retries) {
+        await tx('event_deliveries')
+          .where({ subscriber_id: subscriberId, run_id: retry.run_id, status: 'pending' })
+          .where('sequence', '>', retry.sequence)
+          .where('next_attempt_at', '<', retry.next_attempt_at)
+          .update({ next_attempt_at: retry.next_attempt_at });
       }
     });
   }

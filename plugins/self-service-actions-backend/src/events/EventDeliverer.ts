@@ -2,6 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { ClaimedDelivery, DeliveryOutcome, EventDeliveryStore } from '../database/EventDeliveryStore';
 import { eventBody } from './eventBody';
 import { EventSink } from './sinks';
+import { LoadGauge } from './loadGauge';
 
 /** Retries of one delivery: the first after `retryDelay` (5 s), doubling up to an hour, ±20 %. */
 const MAX_RETRY_MS = 60 * 60 * 1000;
@@ -16,6 +17,13 @@ const LEASE_MARGIN_MS = 10_000;
  * so that under load each round's statements serve many events rather than one.
  */
 const GATHER_MS = 100;
+/**
+ * While the event loop is busier than this (requests, not only deliveries), a deliverer waits
+ * BUSY_PAUSE_MS between rounds: events lag behind under peak load rather than slow it down,
+ * and catch up once it passes.
+ */
+const BUSY_UTILIZATION = 0.8;
+const BUSY_PAUSE_MS = 250;
 /** How often a database error in the loop is logged at most. */
 const ERROR_LOG_INTERVAL_MS = 60_000;
 
@@ -33,6 +41,8 @@ export interface EventDelivererOptions {
   pollIntervalMs: number;
   /** The first retry's delay (and a failing sink's first pause). */
   retryDelayMs: number;
+  /** How busy the process is (shared by the deliverers). */
+  load: LoadGauge;
   runPageUrl: (runId: string) => string;
 }
 
@@ -92,6 +102,8 @@ export class EventDeliverer {
         await this.sleep(this.pauseMs, false);
       } else if (round.claimed === 0) {
         await this.sleep(this.options.pollIntervalMs, true);
+      } else if (this.options.load.utilization() > BUSY_UTILIZATION) {
+        await this.sleep(BUSY_PAUSE_MS, false);
       } else if (round.claimed < round.limit) {
         await this.sleep(GATHER_MS, false);
       }
@@ -114,7 +126,7 @@ export class EventDeliverer {
       return { claimed: 0, limit };
     }
     const outcomes = await Promise.all(claimed.map(delivery => this.attempt(delivery)));
-    await store.settle(outcomes);
+    await store.settle(sink.id, outcomes);
     const failed = outcomes.filter(outcome => outcome.status !== 'delivered').length;
     if (failed < outcomes.length) {
       this.consecutiveFailures = 0;
@@ -141,13 +153,13 @@ export class EventDeliverer {
     }
     const at = new Date();
     const { id, attempts } = delivery;
+    const attempt = { id, attempts, runId: delivery.run.id, sequence: delivery.event.sequence };
     if (result.delivered) {
-      return { id, attempts, status: 'delivered', at, responseStatus: result.responseStatus };
+      return { ...attempt, status: 'delivered', at, responseStatus: result.responseStatus };
     }
     const nextAttemptAt = new Date(at.getTime() + retryDelay(attempts, this.options.retryDelayMs));
     return {
-      id,
-      attempts,
+      ...attempt,
       status: nextAttemptAt > delivery.giveUpAt ? 'failed' : 'pending',
       at,
       nextAttemptAt,

@@ -100,7 +100,7 @@ export function readEventsSettings(config: Config): EventsSettings {
   });
   return {
     subscribers,
-    eventsService: root?.getOptionalBoolean('eventsService') ?? true,
+    eventsService: root?.getOptionalBoolean('eventsService') ?? false,
     timeoutMs: duration('timeout', 30_000),
     retryForMs: duration('retryFor', 24 * 60 * 60 * 1000),
     retryDelayMs: duration('retryDelay', 5_000),

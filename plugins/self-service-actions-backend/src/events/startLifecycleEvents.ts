@@ -14,6 +14,7 @@ import { EventAdmin } from './EventAdmin';
 import { EventDeliverer } from './EventDeliverer';
 import { EVENTS_SERVICE_SINK_ID, readEventsSettings } from './eventsConfig';
 import { EventSinkFilter } from './runEvents';
+import { LoadGauge } from './loadGauge';
 import { EventSink, EventsServiceSink, WebhookEventSink } from './sinks';
 
 /** Deliveries (and then events) deleted per statement by the retention task. */
@@ -56,6 +57,7 @@ export function startLifecycleEvents(options: {
 
   async function start(db: Knex, rules: ActionAccess): Promise<EventAdmin> {
     const store = new EventDeliveryStore(db);
+    const load = new LoadGauge();
     for (const sink of sinks) {
       deliverers.push(
         new EventDeliverer({
@@ -65,6 +67,7 @@ export function startLifecycleEvents(options: {
           timeoutMs: settings.timeoutMs,
           pollIntervalMs: settings.pollIntervalMs,
           retryDelayMs: settings.retryDelayMs,
+          load,
           runPageUrl,
         }),
       );

@@ -123,6 +123,7 @@ describe.each(databases.eachSupportedId())('lifecycle events on %p', databaseId 
           },
         ],
         events: {
+          eventsService: true,
           retryDelay: { milliseconds: 200 },
           retryFor: { seconds: 3 },
           pollInterval: { milliseconds: 100 },
