@@ -82,3 +82,10 @@ export interface EventDeliveryList {
   items: EventDelivery[];
   nextCursor?: string;
 }
+
+/** Who the caller is to the plugin (`GET /me`). @public */
+export interface CallerInfo {
+  userEntityRef: string;
+  /** In `selfServiceActions.admins`, directly or through a group. */
+  admin: boolean;
+}

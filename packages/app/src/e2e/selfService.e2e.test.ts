@@ -18,6 +18,7 @@ import {
   closePages,
   createRun,
   waitForFinal,
+  receivedEvents,
 } from './__testUtils__/demoInBrowser';
 import { seriousViolations } from './__testUtils__/axe';
 
@@ -269,6 +270,56 @@ describe('self-service actions in the browser', () => {
     // the new run's row, linking to its page, arrives through signals
     await rowLink(created.id).waitFor({ timeout: 15_000 });
     expect(consoleErrors).toEqual([]);
+  });
+
+  it("sends a run's lifecycle events to the demo receiver; an admin sees a failed delivery and sends it again", async () => {
+    const run = await createRun('restart-service', { reason: 'events for the audit sink' });
+    await waitForFinal(run.id);
+    // The example receiver verified each signature: created, dispatched, succeeded, in order.
+    const deadline = Date.now() + 30_000;
+    const ofRun = () => receivedEvents().filter(event => event.data.run.id === run.id);
+    while (ofRun().length < 3 && Date.now() < deadline) await new Promise(r => setTimeout(r, 250));
+    expect(ofRun().map(event => [event.type, event.data.sequence])).toEqual([
+      ['run.created', 1],
+      ['run.dispatched', 2],
+      ['run.succeeded', 3],
+    ]);
+
+    // Nobody listens for audit-sink: its delivery fails within seconds (retryFor 4 s here).
+    const oliviaToken = await guestToken(secondUrl);
+    const failedDelivery = async () => {
+      const res = await fetch(`${backendUrl}/api/self-service-actions/events/deliveries?status=failed&subscriberId=audit-sink&limit=100`, {
+        headers: { authorization: `Bearer ${oliviaToken}` },
+      });
+      const body = await res.json();
+      return body.items.find((item: { runId: string }) => item.runId === run.id);
+    };
+    const until = Date.now() + 60_000;
+    while (!(await failedDelivery()) && Date.now() < until) await new Promise(r => setTimeout(r, 500));
+    expect(await failedDelivery()).toMatchObject({ type: 'run.created', status: 'failed' });
+
+    // jane is no admin: no card, and the API says 403.
+    const jane = await signedInPage('jane', '/self-service-actions');
+    await jane.page.getByRole('table', { name: 'Runs' }).getByRole('link').first().waitFor();
+    // The card asks once on load, gets 403 and renders nothing (it shows nothing until then).
+    await jane.page.waitForTimeout(2_000);
+    expect(await jane.page.getByText('Event deliveries').count()).toBe(0);
+    const denied = await fetch(`${backendUrl}/api/self-service-actions/events/deliveries`, {
+      headers: { authorization: `Bearer ${await guestToken()}` },
+    });
+    expect(denied.status).toBe(403);
+
+    const olivia = await signedInPage('olivia', '/self-service-actions');
+    await olivia.page.setViewportSize({ width: 1280, height: 800 });
+    const retry = olivia.page.getByRole('button', {
+      name: `Retry delivery of run.created for run ${run.id} to audit-sink`,
+    });
+    await retry.scrollIntoViewIfNeeded();
+    await olivia.page.screenshot({ path: path.join(screenshots, 'event-deliveries.png') });
+    await retry.click();
+    await olivia.page.getByRole('button', { name: `Retry delivery of run.created for run ${run.id} to audit-sink` }).waitFor({ state: 'detached' });
+    expect(olivia.consoleErrors).toEqual([]);
+    expect(jane.consoleErrors).toEqual([]);
   });
 
   it('shows every screen finished at 1280x800 and 1920x1080: no page wider than the window', async () => {

@@ -1,5 +1,6 @@
 import { ConflictError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
+  CallerInfo,
   EventDelivery,
   EventDeliveryList,
   EventDeliveryStatus,
@@ -23,6 +24,11 @@ export class EventAdmin {
       retryForMs: number;
     },
   ) {}
+
+  /** Who the caller is: anyone may ask (the frontend shows admin views by it). */
+  caller(ctx: RequestContext): CallerInfo {
+    return { userEntityRef: ctx.caller.userRef, admin: this.options.rules.isAdmin(ctx.caller) };
+  }
 
   async list(
     ctx: RequestContext,

@@ -346,6 +346,11 @@ describe.each(databases.eachSupportedId())('lifecycle events on %p', databaseId 
       }
       const res = await list('stranger');
       expect(res.body.error).toMatchObject({ name: 'NotAllowedError' });
+      // GET /me tells the frontend whether to show the admins' view at all.
+      const me = async (person: Person) => (await request(server).get(api('/me')).set(as(person))).body;
+      expect(await me('admin')).toEqual({ userEntityRef: 'user:default/ada', admin: true });
+      expect(await me('owner')).toEqual({ userEntityRef: 'user:default/olivia', admin: false });
+      expect((await request(server).get(api('/me'))).status).toBe(401);
       expect((await request(server).get(api('/events/deliveries'))).status).toBe(401);
     });
 

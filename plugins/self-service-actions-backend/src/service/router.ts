@@ -264,6 +264,10 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     );
   });
 
+  api.get('/me', async (req, res) => {
+    res.json(events.caller(await requestContext(req)));
+  });
+
   api.get('/events/deliveries', async (req, res) => {
     const ctx = await requestContext(req);
     const { status, subscriberId, limit, cursor } = req.query;

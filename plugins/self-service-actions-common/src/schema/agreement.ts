@@ -20,7 +20,7 @@ import type {
   RunStep,
   StatusReport,
 } from '../types';
-import type { EventDelivery, EventDeliveryList, EventDeliveryStatus, EventType } from '../events';
+import type { CallerInfo, EventDelivery, EventDeliveryList, EventDeliveryStatus, EventType } from '../events';
 import type { components } from './openapi.generated';
 
 type Schemas = components['schemas'];
@@ -41,6 +41,8 @@ type SchemaAppliesToObject = Exclude<Schemas['AppliesTo'], string>;
 
 /** Each pair both ways, and with the same fields. */
 export type Agreement = [
+  Assert<CallerInfo, Schemas['CallerInfo']>,
+  Assert<Schemas['CallerInfo'], CallerInfo>,
   Assert<EventType, Schemas['EventType']>,
   Assert<Schemas['EventType'], EventType>,
   Assert<EventDeliveryStatus, Schemas['EventDeliveryStatus']>,

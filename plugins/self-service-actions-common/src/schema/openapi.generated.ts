@@ -163,6 +163,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/me": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Who the caller is to the plugin: their user entity ref and whether they are an admin (`selfServiceActions.admins`), so a frontend shows admin-only views without probing routes that answer 403. */
+    get: operations["GetCaller"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/events/deliveries": {
     parameters: {
       query?: never;
@@ -412,6 +429,12 @@ export interface components {
       items: components["schemas"]["Run"][];
       /** @description Absent on the last page. */
       nextCursor?: string;
+    };
+    /** @description Who the caller is to the plugin. */
+    CallerInfo: {
+      userEntityRef: string;
+      /** @description In `selfServiceActions.admins` (directly or through a group). */
+      admin: boolean;
     };
     /**
      * @description The kind of change a lifecycle event tells of.
@@ -817,6 +840,27 @@ export interface operations {
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
+    };
+  };
+  GetCaller: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The caller. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["CallerInfo"];
+        };
+      };
+      401: components["responses"]["Unauthorized"];
     };
   };
   ListEventDeliveries: {

@@ -4,6 +4,7 @@ import {
   CreateRunRequest,
   EventDelivery,
   EventDeliveryList,
+  CallerInfo,
   EventDeliveryStatus,
   JsonObject,
   PublicActionDefinition,
@@ -55,6 +56,8 @@ export interface SelfServiceActionsApi {
    * gets a ResponseError with status 403.
    */
   listEventDeliveries(options?: ListEventDeliveriesOptions): Promise<EventDeliveryList>;
+  /** Who the signed-in user is to the plugin (whether they are an admin). */
+  getCaller(): Promise<CallerInfo>;
   /**
    * Sends a delivered or failed event to its subscriber again; answers the delivery, pending
    * again. Admins only (403); 404 for an unknown delivery, 409 while it is still pending.

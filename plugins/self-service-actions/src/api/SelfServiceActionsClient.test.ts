@@ -172,4 +172,11 @@ describe('SelfServiceActionsClient', () => {
     expect(error.statusCode).toBe(409);
     expect(error.body.error.message).toBe('Delivery d1 is still pending');
   });
+
+  it('asks who the caller is with GET /me', async () => {
+    server.use(
+      http.get(`${baseUrl}/me`, () => HttpResponse.json({ userEntityRef: 'user:default/ada', admin: true })),
+    );
+    expect(await client().getCaller()).toEqual({ userEntityRef: 'user:default/ada', admin: true });
+  });
 });

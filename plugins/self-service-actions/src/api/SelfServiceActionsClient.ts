@@ -5,6 +5,7 @@ import {
   CreateRunRequest,
   EventDelivery,
   EventDeliveryList,
+  CallerInfo,
   JsonObject,
   OpenApiPaths,
   PublicActionDefinition,
@@ -131,6 +132,10 @@ export class SelfServiceActionsClient implements SelfServiceActionsApi {
         cursor: options.cursor,
       },
     });
+  }
+
+  getCaller(): Promise<CallerInfo> {
+    return this.request('get', '/me', {});
   }
 
   retryEventDelivery(id: string): Promise<EventDelivery> {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AddressInfo } from 'node:net';
 import { chromium, Browser, BrowserContext, Page } from 'playwright-core';
-import { createReceiver } from 'example-webhook-receiver';
+import { createReceiver, DEMO_EVENTS_SECRET } from 'example-webhook-receiver';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const root = path.resolve(__dirname, '../../../../..');
@@ -120,6 +120,15 @@ export async function startDemoInBrowser() {
       `    port: ${backendPort}`,
       '  cors:',
       `    origin: ${appUrl}`,
+      // Lifecycle events: the demo's subscriber, and one nobody listens for whose deliveries
+      // fail within seconds (for the admins' view of failed deliveries).
+      'selfServiceActions:',
+      '  events:',
+      '    retryDelay: { seconds: 1 }',
+      '    retryFor: { seconds: 4 }',
+      '    subscribers:',
+      `      - { id: demo-receiver, url: '${receiverUrl}/events', signingSecret: '${DEMO_EVENTS_SECRET}' }`,
+      `      - { id: audit-sink, url: 'http://127.0.0.1:9/events', signingSecret: 'e2e-audit-sink-signing-secret-0123', types: [run.created] }`,
       '',
     ].join('\n'),
   );
@@ -229,6 +238,11 @@ export async function signedInPage(
     await page.getByRole('tab', { name: 'Self-service' }).waitFor();
   }
   return { page, consoleErrors };
+}
+
+/** The lifecycle events the demo receiver took (signatures verified, repeats dropped). */
+export function receivedEvents() {
+  return receiver?.events ?? [];
 }
 
 /** A run of an action on payments created through the API, as jane. */

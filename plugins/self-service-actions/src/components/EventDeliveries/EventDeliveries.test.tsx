@@ -45,7 +45,7 @@ describe('EventDeliveries', () => {
     expect(api.listEventDeliveries).toHaveBeenCalledWith({ status: 'failed', subscriberId: undefined, limit: 2, cursor: undefined });
     expect(screen.getByText('Event deliveries')).toBeInTheDocument();
     const cells = within(row).getAllByRole('cell').map(cell => cell.textContent);
-    expect(cells.slice(0, 7)).toEqual(['run.succeeded', 'run-1', 'ops-hook', '3', 'Failed', '8', 'HTTP 502Bad gateway']);
+    expect(cells.slice(0, 6)).toEqual(['run.succeededevent 3 of its run', 'run-1', 'ops-hook', 'Failed', '8', 'HTTP 502Bad gateway']);
     expect(within(row).getByRole('link', { name: 'Open run run-1' })).toHaveAttribute(
       'href',
       '/self-service-actions/runs/run-1',
@@ -53,6 +53,16 @@ describe('EventDeliveries', () => {
     const attempted = within(row).getByText('5 minutes ago');
     expect(attempted).toHaveAttribute('title', new Date(lastAttemptAt).toLocaleString());
     expect(within(row).getByRole('button', { name: retryLabel })).toBeEnabled();
+  });
+
+  it('renders nothing and asks for no deliveries when GET /me says the user is no admin', async () => {
+    const { api } = await renderCard({
+      getCaller: jest.fn(async () => ({ userEntityRef: 'user:default/jane', admin: false })),
+    });
+    await waitFor(() => expect(api.getCaller).toHaveBeenCalled());
+    await act(async () => {});
+    expect(api.listEventDeliveries).not.toHaveBeenCalled();
+    expect(screen.queryByText('Event deliveries')).toBeNull();
   });
 
   it('renders nothing at all for non-admins (403)', async () => {

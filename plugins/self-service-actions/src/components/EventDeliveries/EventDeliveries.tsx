@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import useAsync from 'react-use/esm/useAsync';
 import { InfoCard, Progress } from '@backstage/core-components';
 import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import {
@@ -62,11 +63,17 @@ export interface EventDeliveriesProps {
 /**
  * Admins' card of lifecycle event deliveries: the failed ones first, filters by status and
  * subscriber, pages appended with "Load more", and Retry on delivered and failed ones (the row
- * then shows the delivery pending again). Renders nothing for anyone the backend answers 403
- * (only `selfServiceActions.admins` may see deliveries), nor before its first answer, so
- * non-admins never see it flash.
+ * then shows the delivery pending again). Only `selfServiceActions.admins` may see deliveries:
+ * for anyone else (`GET /me` says so) it renders nothing and asks for none, so non-admins
+ * neither see it flash nor get a 403 in their console.
  */
 export function EventDeliveries(props: EventDeliveriesProps) {
+  const api = useApi(selfServiceActionsApiRef);
+  const { value: caller } = useAsync(() => api.getCaller(), [api]);
+  return caller?.admin ? <EventDeliveriesCard {...props} /> : null;
+}
+
+function EventDeliveriesCard(props: EventDeliveriesProps) {
   const { pageSize = 20 } = props;
   const api = useApi(selfServiceActionsApiRef);
   const alertApi = useApi(alertApiRef);

@@ -3,6 +3,7 @@ import {
   EventDelivery,
   EventDeliveryStatus,
 } from '@self-service-actions/plugin-self-service-actions-common';
+import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
@@ -34,6 +35,13 @@ export function describeDelivery(delivery: EventDelivery): string {
 /** A delivery that may be sent again: one that is no longer pending. */
 export function canRetry(delivery: EventDelivery): boolean {
   return delivery.status === 'delivered' || delivery.status === 'failed';
+}
+
+const nowrap = { whiteSpace: 'nowrap' } as const;
+
+/** A run id as a row shows it: its first 8 characters (the whole id on hover and for screen readers). */
+function shortId(id: string): string {
+  return id.length > 10 ? `${id.slice(0, 8)}…` : id;
 }
 
 /** One moment of a delivery, relative, with the exact time on hover. */
@@ -79,25 +87,26 @@ export interface EventDeliveriesTableProps {
 }
 
 /**
- * Event deliveries, one a row: the event, its run (linked to the run's page), the subscriber,
- * the event's place among its run's events, the attempts, the last answer and when things
+ * Event deliveries, one a row: the event and its place among its run's events, its run (linked
+ * to the run's page), the subscriber, the attempts, the last answer and when things
  * happened; delivered and failed ones with Retry.
  */
 export function EventDeliveriesTable(props: EventDeliveriesTableProps) {
   const { deliveries, retrying, onRetry } = props;
   const runPageLink = useRunPageLink();
   return (
+    // Scrolls on its own in a narrow window rather than widen the card.
+    <Box style={{ overflowX: 'auto' }}>
     <Table size="small" aria-label="Event deliveries">
       <TableHead>
         <TableRow>
-          <TableCell>Event</TableCell>
-          <TableCell>Run</TableCell>
-          <TableCell>Subscriber</TableCell>
-          <TableCell align="right">Sequence</TableCell>
-          <TableCell>Status</TableCell>
-          <TableCell align="right">Attempts</TableCell>
-          <TableCell>Last answer</TableCell>
-          <TableCell>Times</TableCell>
+          <TableCell style={nowrap}>Event</TableCell>
+          <TableCell style={nowrap}>Run</TableCell>
+          <TableCell style={nowrap}>Subscriber</TableCell>
+          <TableCell style={nowrap}>Status</TableCell>
+          <TableCell align="right" style={nowrap}>Attempts</TableCell>
+          <TableCell style={nowrap}>Last answer</TableCell>
+          <TableCell style={nowrap}>Times</TableCell>
           <TableCell>
             <Typography variant="srOnly">Actions</Typography>
           </TableCell>
@@ -110,20 +119,22 @@ export function EventDeliveriesTable(props: EventDeliveriesTableProps) {
           const busy = retrying.has(delivery.id);
           return (
             <TableRow key={delivery.id} hover data-testid="event-delivery-row">
-              <TableCell style={{ whiteSpace: 'nowrap' }}>
+              <TableCell style={nowrap}>
                 <code>{delivery.type}</code>
+                <Typography variant="body2" component="div" color="textSecondary">
+                  {`event ${delivery.sequence} of its run`}
+                </Typography>
               </TableCell>
-              <TableCell>
+              <TableCell style={nowrap} title={delivery.runId}>
                 {runLink ? (
                   <Link to={runLink} aria-label={`Open run ${delivery.runId}`}>
-                    {delivery.runId}
+                    {shortId(delivery.runId)}
                   </Link>
                 ) : (
-                  delivery.runId
+                  shortId(delivery.runId)
                 )}
               </TableCell>
-              <TableCell>{delivery.subscriberId}</TableCell>
-              <TableCell align="right">{delivery.sequence}</TableCell>
+              <TableCell style={nowrap}>{delivery.subscriberId}</TableCell>
               <TableCell style={{ whiteSpace: 'nowrap' }}>
                 <span data-testid="event-delivery-status" data-status={delivery.status}>
                   <Indicator>{EVENT_DELIVERY_STATUS_LABELS[delivery.status] ?? delivery.status}</Indicator>
@@ -157,5 +168,6 @@ export function EventDeliveriesTable(props: EventDeliveriesTableProps) {
         })}
       </TableBody>
     </Table>
+    </Box>
   );
 }

@@ -88,6 +88,7 @@ export function fakeApi(overrides: Partial<SelfServiceActionsApi> = {}): jest.Mo
     approveRun: jest.fn(async () => aRun()),
     rejectRun: jest.fn(async () => aRun({ status: 'rejected', canCancel: false })),
     listEventDeliveries: jest.fn(async () => ({ items: [] })),
+    getCaller: jest.fn(async () => ({ userEntityRef: 'user:default/ada', admin: true })),
     retryEventDelivery: jest.fn(async () => aDelivery({ status: 'pending', attempts: 0 })),
     ...overrides,
   } as jest.Mocked<SelfServiceActionsApi>;

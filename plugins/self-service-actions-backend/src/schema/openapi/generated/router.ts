@@ -481,6 +481,27 @@ export const spec = {
         }
       }
     },
+    "/me": {
+      "get": {
+        "operationId": "GetCaller",
+        "description": "Who the caller is to the plugin: their user entity ref and whether they are an admin (`selfServiceActions.admins`), so a frontend shows admin-only views without probing routes that answer 403.",
+        "responses": {
+          "200": {
+            "description": "The caller.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CallerInfo"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          }
+        }
+      }
+    },
     "/events/deliveries": {
       "get": {
         "operationId": "ListEventDeliveries",
@@ -1361,6 +1382,24 @@ export const spec = {
           "nextCursor": {
             "type": "string",
             "description": "Absent on the last page."
+          }
+        }
+      },
+      "CallerInfo": {
+        "type": "object",
+        "description": "Who the caller is to the plugin.",
+        "additionalProperties": false,
+        "required": [
+          "userEntityRef",
+          "admin"
+        ],
+        "properties": {
+          "userEntityRef": {
+            "type": "string"
+          },
+          "admin": {
+            "type": "boolean",
+            "description": "In `selfServiceActions.admins` (directly or through a group)."
           }
         }
       },
