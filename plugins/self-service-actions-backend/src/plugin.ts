@@ -42,6 +42,7 @@ import { RunChangeAnnouncer } from './runs/RunChangeAnnouncer';
 import { RunNotifier } from './runs/RunNotifier';
 import { RunReader } from './runs/RunReader';
 import { RunService } from './runs/RunService';
+import { RunPreviewer } from './runs/RunPreviewer';
 import { createRouter } from './service/router';
 import { registerAgentActions } from './agents/agentActions';
 import { startLifecycleEvents } from './events/startLifecycleEvents';
@@ -246,6 +247,7 @@ export const selfServiceActionsPlugin = createBackendPlugin({
             runs,
             reader,
             events: await lifecycleEvents.start(await database.getClient(), rules),
+            previewer: new RunPreviewer({ actions, dispatcher }),
             httpAuth: deps.httpAuth,
             userInfo: deps.userInfo,
             auditor,

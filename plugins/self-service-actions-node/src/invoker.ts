@@ -150,6 +150,25 @@ export interface Invoker<TMethod extends InvokerMethod = InvokerMethod> {
    * report token and secret input values are replaced by `***`.
    */
   secrets?(context: InvocationContext<TMethod>): string[];
+  /**
+   * The request `invoke` would send for this context, built the same way and not sent
+   * (`POST /actions/:id/preview`). Credentials the invoker would fetch at send time are shown as
+   * `***`; the plugin replaces `secrets`, the report token and secret inputs by `***` too.
+   * Without it the method cannot be previewed.
+   */
+  preview?(context: InvocationContext<TMethod>): PreviewedRequest;
   /** Invokes the external system for a run that is already stored. Never throws. */
   invoke(context: InvocationContext<TMethod>): Promise<InvocationOutcome>;
+}
+
+/**
+ * A request as an invoker would send it (see `Invoker.preview`).
+ *
+ * @public
+ */
+export interface PreviewedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
 }

@@ -20,6 +20,7 @@ import {
 import { ReportParser } from '../runs/parseReport';
 import { mintToken } from '../runs/tokens';
 import { namedInputValues, secretScrubber } from './scrubSecrets';
+import { previewRequest, RunPreview } from './previewRequest';
 import { secretInputNames } from '../actions/secretPaths';
 import { storableText } from '../database/rows';
 
@@ -87,6 +88,11 @@ export class Dispatcher {
   /** Refuses (InputError) a run whose invocation cannot be built safely from its inputs. */
   check(context: InvocationContext): void {
     this.options.invokers.get(context.method).check?.(context);
+  }
+
+  /** The request a run would send now, secrets shown as `***` (see previewRequest). */
+  preview(action: ActionDefinition, context: InvocationContext): RunPreview {
+    return previewRequest(this.options.invokers.get(context.method), action, context);
   }
 
   /** Until when a new run's dispatch belongs to this instance. */

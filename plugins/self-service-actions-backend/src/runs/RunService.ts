@@ -10,7 +10,6 @@ import {
 } from '@self-service-actions/plugin-self-service-actions-common';
 import { AccessPolicy, RequestContext } from '../access/AccessPolicy';
 import { ActionCatalog } from '../actions/ActionCatalog';
-import { inputErrorWithFields } from '../actions/inputValidation';
 import { RunSettings } from '../config';
 import { RunRecord, RunStore } from '../database/RunStore';
 import { Dispatcher } from '../dispatch/Dispatcher';
@@ -27,6 +26,7 @@ import { secretScrubber } from '../dispatch/scrubSecrets';
 import { storableJson, storableText } from '../database/rows';
 import { JudgedReport, ReportParser } from './parseReport';
 import { RunReader } from './RunReader';
+import { prepareRun, refuseUnknownKeys } from './prepareRun';
 import { stripRunSecrets } from './toApiRun';
 import { hashToken, isMintedTokenForm, mintToken } from './tokens';
 
@@ -41,18 +41,7 @@ const EXPIRY_BATCH_SIZE = 5000;
  */
 const EXPIRY_WORKERS = 2;
 
-function refuseUnknownKeys(body: object, known: string[]): void {
-  const unknownKeys = Object.keys(body).filter(key => !known.includes(key));
-  if (unknownKeys.length > 0) {
-    throw inputErrorWithFields(
-      'Invalid request',
-      unknownKeys.map(path => ({ path, message: 'is not a known field' })),
-    );
-  }
-}
-
-/** Why a Delete action (or one that says so) refuses runs by agents. */
-export const AGENTS_NOT_ALLOWED = 'This action does not allow runs by agents (agents.allowed)';
+export { AGENTS_NOT_ALLOWED } from './prepareRun';
 
 /**
  * The run lifecycle's entry points: create (and re-run), report, cancel and expire. Each
@@ -87,23 +76,8 @@ export class RunService {
     rerunOf: string | null = null,
   ): Promise<Run> {
     const { store, actions, dispatcher, reader, settings } = this.options;
-    if (!isJsonObject(body)) {
-      throw new InputError('The request body must be a JSON object');
-    }
-    refuseUnknownKeys(body, ['entityRef', 'inputs']);
-    const { entityRef, inputs = {} } = body;
-    if (entityRef !== undefined && entityRef !== null && typeof entityRef !== 'string') {
-      throw new InputError('entityRef must be a string');
-    }
-    const runnable = await actions.findRunnable(ctx, actionId, entityRef || undefined);
+    const { runnable, validInputs } = await prepareRun(actions, ctx, actionId, body);
     const { action, entity, access } = runnable;
-    if (ctx.via === 'actions-registry' && !action.agentsAllowed) {
-      throw new NotAllowedError(AGENTS_NOT_ALLOWED);
-    }
-    if (!isJsonObject(inputs)) {
-      throw new InputError('inputs must be an object');
-    }
-    const validInputs = actions.validateInputs(action, inputs);
 
     const now = new Date();
     const id = randomUUID();

@@ -144,6 +144,29 @@ describe.each(databases.eachSupportedId())('GitHubWorkflow actions, on %p', data
     return JSON.stringify(rows);
   }
 
+  it('previews the dispatch a run sends, with the token as *** and nothing sent', async () => {
+    const before = github.requests.length;
+    const res = await request(server)
+      .post('/api/self-service-actions/actions/deploy/preview')
+      .set('authorization', authHeader('owner'))
+      .send({ entityRef: 'component:default/payments', inputs: { region: 'eu' } });
+    expect(res.status).toBe(200);
+    expect(github.requests).toHaveLength(before);
+    const shown = res.body.request;
+    expect(shown.headers.authorization).toBe('Bearer ***');
+    expect(JSON.stringify(res.body)).not.toContain(GITHUB_TOKEN);
+    const { sent } = await run('deploy');
+    expect(new URL(shown.url).pathname).toBe(sent.path);
+    const body = JSON.parse(shown.body);
+    expect(body.inputs.report_token).toBe('***');
+    expect({ ...body.inputs, report_token: 'token', service: 'who' }).toEqual({
+      ...sent.body.inputs,
+      report_token: 'token',
+      service: 'who',
+    });
+    expect(body.ref).toBe(sent.body.ref);
+  });
+
   it('dispatches the workflow with every input a string, the report token and URL, and links its runs', async () => {
     const { run: created, sent } = await run('deploy', {
       region: 'eu',

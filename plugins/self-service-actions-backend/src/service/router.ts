@@ -16,6 +16,7 @@ import { isDatabaseUnavailable } from '../database/unavailable';
 import { RunReader } from '../runs/RunReader';
 import { RunService } from '../runs/RunService';
 import { EventAdmin } from '../events/EventAdmin';
+import { RunPreviewer } from '../runs/RunPreviewer';
 import { createOpenApiRouter } from '../schema/openapi';
 import { meter, SampledCount } from '../observability/SampledCount';
 
@@ -44,6 +45,8 @@ export interface RouterOptions {
   reader: RunReader;
   /** Admins' view of lifecycle event deliveries. */
   events: EventAdmin;
+  /** The request a run would send (owners and admins). */
+  previewer: RunPreviewer;
   httpAuth: HttpAuthService;
   userInfo: UserInfoService;
   auditor: AuditorService;
@@ -59,7 +62,7 @@ export interface RouterOptions {
  * from the spec.
  */
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { actions, runs, reader, events, httpAuth, userInfo, auditor, maxBodyBytes } = options;
+  const { actions, runs, reader, events, previewer, httpAuth, userInfo, auditor, maxBodyBytes } = options;
   const router = Router();
   // Anyone may call /report: refusals are counted and sampled in the log, not audited one by
   // one, so that a flood of bad tokens costs neither the audit trail nor the log.
@@ -200,6 +203,21 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
           runs.createRun(ctx, req.params.id, req.body ?? {}),
         ),
       );
+  });
+
+  api.post('/actions/:id/preview', async (req, res) => {
+    const ctx = await requestContext(req);
+    const meta = { actionId: req.params.id };
+    // Low: it reads the action's configuration (never its secrets) and changes nothing.
+    const event = await auditor.createEvent({ eventId: 'action-preview', severityLevel: 'low', request: req, meta });
+    try {
+      const preview = await previewer.preview(ctx, req.params.id, req.body ?? {});
+      await event.success();
+      res.json(preview);
+    } catch (error) {
+      await event.fail({ error: error as Error, meta });
+      throw error;
+    }
   });
 
   api.get('/runs', async (req, res) => {

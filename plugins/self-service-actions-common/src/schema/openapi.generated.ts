@@ -61,6 +61,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/actions/{id}/preview": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description The exact request a run with this body would send now, without storing or sending anything: checked as CreateRun is, in the same order, with 403 also for whoever is not an owner of the action or an admin (they may run it, not inspect it). Secret inputs, rendered header values, credentials and the report token read `***`; the Standard Webhooks signatures `v1,***`. */
+    post: operations["PreviewRun"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/runs": {
     parameters: {
       query?: never;
@@ -430,6 +447,26 @@ export interface components {
       /** @description Absent on the last page. */
       nextCursor?: string;
     };
+    /** @description A request as a run would send it, secrets as `***`. */
+    PreviewedRequest: {
+      method: string;
+      url: string;
+      headers: {
+        [key: string]: string;
+      };
+      /** @description The body exactly as it would be sent (JSON text for the built-in methods). */
+      body: string;
+    };
+    /** @description What `POST /actions/{id}/preview` answers. */
+    RunPreview: {
+      request: components["schemas"]["PreviewedRequest"];
+      signature: {
+        /** @description `webhook-id`, `webhook-timestamp` and `webhook-signature` (one `v1,***` per signing secret); empty when the method signs nothing. */
+        headers: {
+          [key: string]: string;
+        };
+      };
+    };
     /** @description Who the caller is to the plugin. */
     CallerInfo: {
       userEntityRef: string;
@@ -647,6 +684,38 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["Run"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+    };
+  };
+  PreviewRun: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components["parameters"]["id"];
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["CreateRunRequest"];
+      };
+    };
+    responses: {
+      /** @description The request a run would send. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["RunPreview"];
         };
       };
       400: components["responses"]["BadRequest"];

@@ -9,6 +9,7 @@ import {
   InvocationContext,
   InvocationOutcome,
   Invoker,
+  PreviewedRequest,
 } from '@self-service-actions/plugin-self-service-actions-node';
 import { refusalReason } from '../apiAnswers';
 import { formatSeconds, TIME_RAN_OUT, withinTime } from '../deadline';
@@ -70,6 +71,11 @@ export class GitHubWorkflowInvoker implements Invoker<GitHubWorkflowMethod> {
     return [this.sentTokens.get(context), ...configured].filter((s): s is string => !!s);
   }
 
+  /** The dispatch, with the token (fetched only at send time) as `***`. */
+  preview(context: InvocationContext<GitHubWorkflowMethod>): PreviewedRequest {
+    return { method: 'POST', ...dispatchRequest(context, '***') };
+  }
+
   async invoke(context: InvocationContext<GitHubWorkflowMethod>): Promise<InvocationOutcome> {
     const { method } = context;
     const startedAt = Date.now();
@@ -103,17 +109,7 @@ export class GitHubWorkflowInvoker implements Invoker<GitHubWorkflowMethod> {
     }
     this.sentTokens.set(context, token);
     const outcome = await sendPost(
-      {
-        url: dispatchUrl(method),
-        headers: {
-          accept: 'application/vnd.github+json',
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'user-agent': USER_AGENT,
-          'x-github-api-version': '2022-11-28',
-        },
-        body: JSON.stringify({ ref: method.ref, inputs: renderScmParameters(method.inputs, context) }),
-      },
+      dispatchRequest(context, token),
       {
         timeoutMs: Math.max(1, method.timeoutMs - (Date.now() - startedAt)),
         maxResponseBytes: MAX_ANSWER_BYTES,
@@ -131,4 +127,20 @@ export class GitHubWorkflowInvoker implements Invoker<GitHubWorkflowMethod> {
     }
     return { kind: 'accepted', links: [{ title: 'Workflow runs', url: workflowRunsUrl(method) }] };
   }
+}
+
+/** The workflow_dispatch request of a run. */
+function dispatchRequest(context: InvocationContext<GitHubWorkflowMethod>, token: string) {
+  const { method } = context;
+  return {
+    url: dispatchUrl(method),
+    headers: {
+      accept: 'application/vnd.github+json',
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      'user-agent': USER_AGENT,
+      'x-github-api-version': '2022-11-28',
+    },
+    body: JSON.stringify({ ref: method.ref, inputs: renderScmParameters(method.inputs, context) }),
+  };
 }

@@ -8,6 +8,7 @@ import {
   InvocationContext,
   InvocationOutcome,
   Invoker,
+  PreviewedRequest,
 } from '@self-service-actions/plugin-self-service-actions-node';
 import { jsonObjectOf, refusalReason, webLink } from '../apiAnswers';
 import { renderScmParameters } from '../scmParameters';
@@ -47,6 +48,15 @@ export class GitLabPipelineInvoker implements Invoker<GitLabPipelineMethod> {
     return token ? [token] : [];
   }
 
+  /** The pipeline request, with the integration's credentials as `***`. */
+  preview(context: InvocationContext<GitLabPipelineMethod>): PreviewedRequest {
+    const integration = this.integrations.gitlab.byHost(context.method.host);
+    const credentials = integration
+      ? getGitLabRequestOptions(integration.config, '***').headers
+      : { authorization: 'Bearer ***' };
+    return { method: 'POST', ...pipelineRequest(context, credentials) };
+  }
+
   async invoke(context: InvocationContext<GitLabPipelineMethod>): Promise<InvocationOutcome> {
     const { method } = context;
     const integration = this.integrations.gitlab.byHost(method.host);
@@ -54,21 +64,8 @@ export class GitLabPipelineInvoker implements Invoker<GitLabPipelineMethod> {
       // validate() made sure of it; the config cannot change while the backend runs.
       return { kind: 'failed', reason: `No GitLab integration for ${method.host}` };
     }
-    const variables = Object.entries(renderScmParameters(method.variables, context)).map(
-      ([key, value]) => ({ key, value, variable_type: 'env_var' }),
-    );
     const outcome = await sendPost(
-      {
-        url: pipelineUrl(method),
-        headers: {
-          // Backstage's own way of authenticating to GitLab (Authorization: Bearer <token>).
-          ...getGitLabRequestOptions(integration.config).headers,
-          accept: 'application/json',
-          'content-type': 'application/json',
-          'user-agent': USER_AGENT,
-        },
-        body: JSON.stringify({ ref: method.ref, variables }),
-      },
+      pipelineRequest(context, getGitLabRequestOptions(integration.config).headers),
       { timeoutMs: method.timeoutMs, maxResponseBytes: MAX_ANSWER_BYTES },
     );
     if (outcome.kind === 'timeout') {
@@ -83,4 +80,23 @@ export class GitLabPipelineInvoker implements Invoker<GitLabPipelineMethod> {
     }
     return { kind: 'accepted', links: webLink('Pipeline', jsonObjectOf(outcome.body)?.web_url) };
   }
+}
+
+/** The pipeline request of a run, with the credentials' headers given. */
+function pipelineRequest(context: InvocationContext<GitLabPipelineMethod>, credentials: Record<string, string>) {
+  const { method } = context;
+  const variables = Object.entries(renderScmParameters(method.variables, context)).map(
+    ([key, value]) => ({ key, value, variable_type: 'env_var' }),
+  );
+  return {
+    url: pipelineUrl(method),
+    headers: {
+      // Backstage's own way of authenticating to GitLab (Authorization: Bearer <token>).
+      ...credentials,
+      accept: 'application/json',
+      'content-type': 'application/json',
+      'user-agent': USER_AGENT,
+    },
+    body: JSON.stringify({ ref: method.ref, variables }),
+  };
 }

@@ -3,6 +3,7 @@ import {
   InvocationContext,
   InvocationOutcome,
   Invoker,
+  PreviewedRequest,
 } from '@self-service-actions/plugin-self-service-actions-node';
 import { WebhookSettings } from '../../config';
 import { buildWebhookRequest, WebhookRequest } from './buildRequest';
@@ -47,6 +48,13 @@ export class WebhookInvoker implements Invoker<WebhookMethod> {
       this.built.get(context) ?? buildWebhookRequest(context, this.settings.allowedHosts);
     const configured = Object.keys(context.method.headers).map(name => built.headers[name]);
     return [...configured.filter((value): value is string => !!value), ...context.method.signingSecrets];
+  }
+
+  /** The signed request, as `invoke` builds it. */
+  preview(context: InvocationContext<WebhookMethod>): PreviewedRequest {
+    const built = buildWebhookRequest(context, this.settings.allowedHosts);
+    const signed = signWebhook(built, context.run.id, context.method.signingSecrets);
+    return { method: 'POST', url: signed.url, headers: signed.headers, body: signed.body };
   }
 
   async invoke(context: InvocationContext<WebhookMethod>): Promise<InvocationOutcome> {

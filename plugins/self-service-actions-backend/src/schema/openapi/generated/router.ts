@@ -152,6 +152,57 @@ export const spec = {
         }
       }
     },
+    "/actions/{id}/preview": {
+      "post": {
+        "operationId": "PreviewRun",
+        "description": "The exact request a run with this body would send now, without storing or sending anything: checked as CreateRun is, in the same order, with 403 also for whoever is not an owner of the action or an admin (they may run it, not inspect it). Secret inputs, rendered header values, credentials and the report token read `***`; the Standard Webhooks signatures `v1,***`.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/CreateRunRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The request a run would send.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RunPreview"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          }
+        }
+      }
+    },
     "/runs": {
       "get": {
         "operationId": "ListRuns",
@@ -1382,6 +1433,65 @@ export const spec = {
           "nextCursor": {
             "type": "string",
             "description": "Absent on the last page."
+          }
+        }
+      },
+      "PreviewedRequest": {
+        "type": "object",
+        "description": "A request as a run would send it, secrets as `***`.",
+        "additionalProperties": false,
+        "required": [
+          "method",
+          "url",
+          "headers",
+          "body"
+        ],
+        "properties": {
+          "method": {
+            "type": "string"
+          },
+          "url": {
+            "type": "string"
+          },
+          "headers": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            }
+          },
+          "body": {
+            "type": "string",
+            "description": "The body exactly as it would be sent (JSON text for the built-in methods)."
+          }
+        }
+      },
+      "RunPreview": {
+        "type": "object",
+        "description": "What `POST /actions/{id}/preview` answers.",
+        "additionalProperties": false,
+        "required": [
+          "request",
+          "signature"
+        ],
+        "properties": {
+          "request": {
+            "$ref": "#/components/schemas/PreviewedRequest"
+          },
+          "signature": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "headers"
+            ],
+            "properties": {
+              "headers": {
+                "type": "object",
+                "description": "`webhook-id`, `webhook-timestamp` and `webhook-signature` (one `v1,***` per signing secret); empty when the method signs nothing.",
+                "additionalProperties": {
+                  "type": "string"
+                }
+              }
+            }
           }
         }
       },
