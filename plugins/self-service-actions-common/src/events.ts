@@ -89,3 +89,18 @@ export interface CallerInfo {
   /** In `selfServiceActions.admins`, directly or through a group. */
   admin: boolean;
 }
+
+/** A request as a run would send it, secrets as `***` (`POST /actions/:id/preview`). @public */
+export interface PreviewedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** What `POST /actions/:id/preview` answers. @public */
+export interface RunPreview {
+  request: PreviewedRequest;
+  /** `webhook-id`, `webhook-timestamp` and `webhook-signature` (as `v1,***`); empty when unsigned. */
+  signature: { headers: Record<string, string> };
+}

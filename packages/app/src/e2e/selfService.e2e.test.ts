@@ -322,6 +322,31 @@ describe('self-service actions in the browser', () => {
     expect(jane.consoleErrors).toEqual([]);
   });
 
+  it('previews the request of a run for an owner, secrets as ***, and offers no preview to a runner', async () => {
+    // olivia (platform team, the action's owner) may preview; jane may only run.
+    const olivia = await signedInPage('olivia');
+    await olivia.page.setViewportSize({ width: 1280, height: 800 });
+    await olivia.page.getByRole('tab', { name: 'Self-service' }).click();
+    await olivia.page.getByRole('button', { name: 'Run Restart service' }).click();
+    await olivia.page.getByLabel('Reason').fill('Check the request first');
+    await olivia.page.getByRole('button', { name: 'Preview request' }).click();
+    const region = olivia.page.getByRole('region', { name: 'Request preview' });
+    await region.waitFor();
+    const head = await region.getByRole('region', { name: 'Request line and headers, scrollable' }).textContent();
+    expect(head).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/webhook\?env=demo/);
+    expect(head).toContain('Authorization: ***');
+    expect(head).not.toContain('demo-hook-token');
+    expect(await region.getByRole('region', { name: 'Request body' }).textContent()).toContain('"reportToken": "***"');
+    await olivia.page.screenshot({ path: path.join(screenshots, 'run-preview.png') });
+    expect(olivia.consoleErrors).toEqual([]);
+
+    const jane = await signedInPage();
+    await jane.page.getByRole('tab', { name: 'Self-service' }).click();
+    await jane.page.getByRole('button', { name: 'Run Restart service' }).click();
+    await jane.page.getByLabel('Reason').waitFor();
+    expect(await jane.page.getByRole('button', { name: 'Preview request' }).count()).toBe(0);
+  });
+
   it('shows every screen finished at 1280x800 and 1920x1080: no page wider than the window', async () => {
     const complete = await createRun('restart-service', { reason: 'Pods stuck after deploy' });
     const cancelled = await createRun('restart-service', { reason: 'Wrong service' });

@@ -32,6 +32,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
 describe.each(databases.eachSupportedId())('lifecycle events on %p', databaseId => {
   let knex: Knex;
   let server: any;
+  let stopBackend: () => Promise<void>;
   const hooks = new TestReceiver().on('/hooks/ok', () => ({ status: 202, body: { accepted: true } }));
   const sink = new TestReceiver();
   /** Attempts per event id at /flaky: the first two fail. */
@@ -145,11 +146,15 @@ describe.each(databases.eachSupportedId())('lifecycle events on %p', databaseId 
       },
     });
     server = backend.server;
+    stopBackend = backend.stop;
   });
 
   afterAll(async () => {
+    // Receivers first (an attempt to the slow subscriber ends with its socket), then the
+    // backend, whose shutdown stops the deliverers.
     await hooks.stop();
     await sink.stop();
+    await stopBackend();
   });
 
   it("sends a run's events in sequence, signed, to each subscriber that takes them", async () => {

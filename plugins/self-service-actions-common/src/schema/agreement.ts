@@ -20,7 +20,14 @@ import type {
   RunStep,
   StatusReport,
 } from '../types';
-import type { CallerInfo, EventDelivery, EventDeliveryList, EventDeliveryStatus, EventType } from '../events';
+import type {
+  CallerInfo,
+  EventDelivery,
+  EventDeliveryList,
+  EventDeliveryStatus,
+  EventType,
+  RunPreview,
+} from '../events';
 import type { components } from './openapi.generated';
 
 type Schemas = components['schemas'];
@@ -41,6 +48,8 @@ type SchemaAppliesToObject = Exclude<Schemas['AppliesTo'], string>;
 
 /** Each pair both ways, and with the same fields. */
 export type Agreement = [
+  Assert<RunPreview, Schemas['RunPreview']>,
+  Assert<Schemas['RunPreview'], RunPreview>,
   Assert<CallerInfo, Schemas['CallerInfo']>,
   Assert<Schemas['CallerInfo'], CallerInfo>,
   Assert<EventType, Schemas['EventType']>,

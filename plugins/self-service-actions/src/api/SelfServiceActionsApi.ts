@@ -5,6 +5,7 @@ import {
   EventDelivery,
   EventDeliveryList,
   CallerInfo,
+  RunPreview,
   EventDeliveryStatus,
   JsonObject,
   PublicActionDefinition,
@@ -56,6 +57,11 @@ export interface SelfServiceActionsApi {
    * gets a ResponseError with status 403.
    */
   listEventDeliveries(options?: ListEventDeliveriesOptions): Promise<EventDeliveryList>;
+  /**
+   * The exact request a run with this body would send now (owners of the action and admins),
+   * secrets as `***`; nothing is stored or sent.
+   */
+  previewRun(actionId: string, request: CreateRunRequest): Promise<RunPreview>;
   /** Who the signed-in user is to the plugin (whether they are an admin). */
   getCaller(): Promise<CallerInfo>;
   /**

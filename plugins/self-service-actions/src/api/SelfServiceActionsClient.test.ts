@@ -179,4 +179,17 @@ describe('SelfServiceActionsClient', () => {
     );
     expect(await client().getCaller()).toEqual({ userEntityRef: 'user:default/ada', admin: true });
   });
+
+  it('previews a run with POST /actions/:id/preview and the run body', async () => {
+    let seen: unknown;
+    server.use(
+      http.post(`${baseUrl}/actions/restart-service/preview`, async ({ request }) => {
+        seen = await request.json();
+        return HttpResponse.json({ request: { method: 'POST', url: 'u', headers: {}, body: '{}' }, signature: { headers: {} } });
+      }),
+    );
+    const preview = await client().previewRun('restart-service', { entityRef: 'component:default/payments', inputs: { reason: 'x' } });
+    expect(preview.request.url).toBe('u');
+    expect(seen).toEqual({ entityRef: 'component:default/payments', inputs: { reason: 'x' } });
+  });
 });

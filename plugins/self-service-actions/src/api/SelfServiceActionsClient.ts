@@ -6,6 +6,7 @@ import {
   EventDelivery,
   EventDeliveryList,
   CallerInfo,
+  RunPreview,
   JsonObject,
   OpenApiPaths,
   PublicActionDefinition,
@@ -132,6 +133,10 @@ export class SelfServiceActionsClient implements SelfServiceActionsApi {
         cursor: options.cursor,
       },
     });
+  }
+
+  previewRun(actionId: string, body: CreateRunRequest): Promise<RunPreview> {
+    return this.request('post', '/actions/{id}/preview', { params: { id: actionId }, body });
   }
 
   getCaller(): Promise<CallerInfo> {

@@ -6,6 +6,7 @@ import {
   JsonObject,
   PublicActionDefinition,
   Run,
+  RunPreview,
   stripSecretInputs,
 } from '@self-service-actions/plugin-self-service-actions-common';
 import { withTheme } from '@rjsf/core';
@@ -27,6 +28,7 @@ import { useDangerButtonStyles } from '../RunActions/dangerButton';
 import { useRunFormStyles } from './formStyles';
 import { errorMessage } from '../../utils/errorMessage';
 import { entityName } from '../../utils/runText';
+import { RequestPreview } from './RequestPreview';
 
 const Form = withTheme(MuiTheme);
 const fields: RegistryFieldsType = {
@@ -73,6 +75,10 @@ export function RunDialog(props: RunDialogProps) {
   const [error, setError] = useState<string | undefined>();
   const [submitting, setSubmitting] = useState(false);
   const [confirmation, setConfirmation] = useState('');
+  const [preview, setPreview] = useState<RunPreview | undefined>();
+  const [previewing, setPreviewing] = useState(false);
+  // The backend shows where an action sends only to its owners and admins: they may preview.
+  const mayPreview = !!action.method.url;
   const uiSchema = useMemo(
     () => ({
       ...formUiSchema(action.userInputs, action.uiSchema),
@@ -90,6 +96,18 @@ export function RunDialog(props: RunDialogProps) {
   const formStyles = useRunFormStyles();
   const formId = `ssa-run-form-${action.id}`;
 
+  /** The server's field errors on their fields, anything else above the form. */
+  const showError = (e: unknown) => {
+    const body = e instanceof ResponseError ? (e.body.error as { fieldErrors?: any[] }) : undefined;
+    if (body?.fieldErrors?.length) {
+      const mapped = toExtraErrors(body.fieldErrors);
+      setExtraErrors(mapped.extraErrors);
+      setError(mapped.otherErrors.length ? mapped.otherErrors.join('; ') : 'Please correct the highlighted fields.');
+    } else {
+      setError(errorMessage(e));
+    }
+  };
+
   const submit = async (inputs: JsonObject) => {
     setSubmitting(true);
     setError(undefined);
@@ -103,16 +121,24 @@ export function RunDialog(props: RunDialogProps) {
           });
       onCreated(run);
     } catch (e) {
-      const body = e instanceof ResponseError ? (e.body.error as { fieldErrors?: any[] }) : undefined;
-      if (body?.fieldErrors?.length) {
-        const mapped = toExtraErrors(body.fieldErrors);
-        setExtraErrors(mapped.extraErrors);
-        setError(mapped.otherErrors.length ? mapped.otherErrors.join('; ') : 'Please correct the highlighted fields.');
-      } else {
-        setError(errorMessage(e));
-      }
+      showError(e);
     } finally {
       setSubmitting(false);
+    }
+  };
+
+  const showPreview = async () => {
+    setPreviewing(true);
+    setError(undefined);
+    setExtraErrors(undefined);
+    setPreview(undefined);
+    const entityRef = entity ? stringifyEntityRef(entity) : rerunOf?.entityRef;
+    try {
+      setPreview(await api.previewRun(action.id, { ...(entityRef ? { entityRef } : {}), inputs: formData }));
+    } catch (e) {
+      showError(e);
+    } finally {
+      setPreviewing(false);
     }
   };
 
@@ -146,11 +172,16 @@ export function RunDialog(props: RunDialogProps) {
           showErrorList={false}
           noHtml5Validate
           disabled={submitting}
-          onChange={e => setFormData(e.formData)}
+          onChange={e => {
+            setFormData(e.formData);
+            // A preview shows the inputs it was made with: it goes when they change.
+            setPreview(undefined);
+          }}
           onSubmit={e => submit(e.formData as JsonObject)}
           // Without onError RJSF logs the errors to the console; they are on the fields already.
           onError={() => setError('Please correct the highlighted fields.')}
         />
+        {preview && <RequestPreview preview={preview} />}
         {confirmName && (
           <TextField
             fullWidth
@@ -166,6 +197,11 @@ export function RunDialog(props: RunDialogProps) {
       </DialogContent>
       <DialogActions>
         <Button onClick={onClose}>Cancel</Button>
+        {mayPreview && (
+          <Button onClick={showPreview} disabled={submitting || previewing}>
+            {previewing ? 'Previewing…' : 'Preview request'}
+          </Button>
+        )}
         <Button
           type="submit"
           form={formId}

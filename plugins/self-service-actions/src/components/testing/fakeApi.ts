@@ -88,6 +88,10 @@ export function fakeApi(overrides: Partial<SelfServiceActionsApi> = {}): jest.Mo
     approveRun: jest.fn(async () => aRun()),
     rejectRun: jest.fn(async () => aRun({ status: 'rejected', canCancel: false })),
     listEventDeliveries: jest.fn(async () => ({ items: [] })),
+    previewRun: jest.fn(async () => ({
+      request: { method: 'POST', url: 'https://hooks.example.com/restart', headers: { Authorization: '***' }, body: '{"inputs":{"reason":"stuck"}}' },
+      signature: { headers: { 'webhook-id': 'preview-1', 'webhook-signature': 'v1,***' } },
+    })),
     getCaller: jest.fn(async () => ({ userEntityRef: 'user:default/ada', admin: true })),
     retryEventDelivery: jest.fn(async () => aDelivery({ status: 'pending', attempts: 0 })),
     ...overrides,
