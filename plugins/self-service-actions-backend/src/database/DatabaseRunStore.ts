@@ -20,7 +20,9 @@ import { encodeCursor, whereListed } from './listQuery';
 import { PostgresBatches, RunTarget } from './postgres/PostgresBatches';
 import { expireSqliteBatch } from './sqliteExpire';
 import { EventSinkFilter, FINAL_EVENT_TYPES, RunEvent, runEvents } from '../events/runEvents';
-import { insertEvents, sinksInput } from './eventRows';
+import { insertEvents, sinksInput, StoreEventOptions } from './eventRows';
+import { mergeSteps, SQLITE_STEPS_JSON, SQLITE_STEPS_JSON_FOR_LISTS } from './steps';
+import { claimUndispatched } from './claimUndispatched';
 import {
   POSTGRES_STEPS_JSON,
   POSTGRES_STEPS_JSON_FOR_LISTS,
@@ -36,24 +38,6 @@ const migrationsDir = resolvePackagePath(
 /** Lost compare-and-set races before an update takes the row lock instead (PostgreSQL). */
 const OPTIMISTIC_ATTEMPTS = 3;
 
-/** SQLite: a run's steps as one JSON array column, in position order (see POSTGRES_STEPS_JSON). */
-const SQLITE_STEPS_JSON = `coalesce((select json_group_array(json_object('title', s.title,
-  'status', s.status, 'started_at', s.started_at, 'completed_at', s.completed_at, 'logs', s.logs,
-  'dropped_log_lines', s.dropped_log_lines) order by s.position)
-  from run_steps s where s.run_id = runs.id), '[]') as steps_json`;
-/** SQLite: as SQLITE_STEPS_JSON for run lists: each step's log count, not its lines. */
-const SQLITE_STEPS_JSON_FOR_LISTS = `coalesce((select json_group_array(json_object('title', s.title,
-  'status', s.status, 'started_at', s.started_at, 'completed_at', s.completed_at,
-  'log_count', json_array_length(s.logs), 'dropped_log_lines', s.dropped_log_lines)
-  order by s.position) from run_steps s where s.run_id = runs.id), '[]') as steps_json`;
-
-/** How the store writes lifecycle events. */
-export interface StoreEventOptions {
-  /** Who takes which events; empty: none are written. */
-  sinks: readonly EventSinkFilter[];
-  /** Called after a write that stored events (to wake the deliverers of this instance). */
-  onWritten?: () => void;
-}
 
 /** Stores runs with Knex in the plugin's own database (SQLite or PostgreSQL). */
 export class DatabaseRunStore implements RunStore {
@@ -299,7 +283,7 @@ export class DatabaseRunStore implements RunStore {
       if (!update) {
         return read.record;
       }
-      const { steps, rows } = this.mergeSteps(read.record, update);
+      const { steps, rows } = mergeSteps(read.record, update);
       const next: RunRecord = { ...read.record, ...update.run, steps };
       const events = this.eventsOf(read.record, next);
       next.eventSequence = (read.record.eventSequence ?? 0) + events.length;
@@ -332,7 +316,7 @@ export class DatabaseRunStore implements RunStore {
     update: RunUpdate,
     mayShed: boolean,
   ): Promise<RunRecord | undefined> {
-    const { steps, rows } = this.mergeSteps(current, update);
+    const { steps, rows } = mergeSteps(current, update);
     const next: RunRecord = { ...current, ...update.run, steps };
     const events = this.eventsOf(current, next);
     next.eventSequence = (current.eventSequence ?? 0) + events.length;
@@ -342,31 +326,6 @@ export class DatabaseRunStore implements RunStore {
     }
     // The new state is known without reading it back.
     return written ? next : undefined;
-  }
-
-  /** The run's steps after an update, and the step rows to upsert (new steps go last). */
-  private mergeSteps(current: RunRecord, update: RunUpdate) {
-    const steps = [...current.steps];
-    const positions = new Map(current.steps.map((step, index) => [step.title, index]));
-    const rows = (update.steps ?? []).map(step => {
-      let position = positions.get(step.title);
-      if (position === undefined) {
-        position = steps.length;
-        positions.set(step.title, position);
-      }
-      steps[position] = step;
-      return {
-        run_id: current.id,
-        title: step.title,
-        position,
-        status: step.status,
-        started_at: step.startedAt,
-        completed_at: step.completedAt,
-        logs: JSON.stringify(step.logs),
-        dropped_log_lines: step.droppedLogLines ?? 0,
-      };
-    });
-    return { steps, rows };
   }
 
   async listRuns(options: RunListOptions): Promise<{ runs: RunRecord[]; nextCursor?: string }> {
@@ -395,32 +354,8 @@ export class DatabaseRunStore implements RunStore {
     limit: number;
     statuses: readonly RunStatus[];
   }): Promise<string[]> {
-    const { now, leaseUntil, limit, statuses } = options;
-    const candidates = await this.db<DbRunRow>('runs')
-      .where({ dispatch_status: 'pending' })
-      .whereIn('status', statuses)
-      .where('dispatch_lease_until', '<', now)
-      .orderBy('dispatch_lease_until')
-      .limit(limit)
-      .select('id');
-    const claimed: string[] = [];
-    for (const { id } of candidates) {
-      // Claim by conditional update, as the scaffolder claims tasks: only one instance sees
-      // the lease still expired, so only one sends.
-      const updated = await this.db<DbRunRow>('runs')
-        .where({ id, dispatch_status: 'pending' })
-        .whereIn('status', statuses)
-        .where('dispatch_lease_until', '<', now)
-        .update({
-          dispatch_lease_until: leaseUntil,
-          dispatch_attempts: this.db.raw('dispatch_attempts + 1') as unknown as number,
-          revision: this.db.raw('revision + 1') as unknown as number,
-        });
-      if (updated === 1) {
-        claimed.push(id);
-      }
-    }
-    return claimed;
+    // Claimed one by one by conditional update (see claimUndispatched.ts).
+    return claimUndispatched(this.db, options);
   }
 
   async addToken(runId: string, tokenHash: string, now: Date): Promise<void> {

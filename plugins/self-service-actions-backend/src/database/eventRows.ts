@@ -97,3 +97,11 @@ export function sinksInput(sinks: readonly EventSinkFilter[]): string {
     })),
   );
 }
+
+/** How the store writes lifecycle events. */
+export interface StoreEventOptions {
+  /** Who takes which events; empty: none are written. */
+  sinks: readonly EventSinkFilter[];
+  /** Called after a write that stored events (to wake the deliverers of this instance). */
+  onWritten?: () => void;
+}
