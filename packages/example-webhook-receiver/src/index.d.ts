@@ -11,6 +11,11 @@ export function createReceiver(options?: {
    * string used as its bytes). Default: the demo events secret of app-config.yaml.
    */
   eventsSecret?: string;
+  /**
+   * Awaited while each step is in progress, before it is reported done: a test that must see a
+   * step running holds it until it has.
+   */
+  holdStep?: (runId: string, title: string) => Promise<void> | void;
 }): {
   server: Server;
   reports: Array<{ runId: string; status: number }>;

@@ -52,10 +52,12 @@ const now = () => new Date().toISOString();
 const sleep = (/** @type {number} */ ms) => new Promise(resolve => setTimeout(resolve, ms));
 
 /**
- * @param {{ stepDelayMs?: number, log?: (message: string) => void, signingSecret?: string, eventsSecret?: string }} [options]
+ * @param {{ stepDelayMs?: number, log?: (message: string) => void, signingSecret?: string, eventsSecret?: string, holdStep?: (runId: string, title: string) => Promise<void> | void }} [options]
  *   With a signing secret, webhooks whose Standard Webhooks signature does not verify (or is
  *   missing, or older than five minutes) are refused with 401. Lifecycle events on `/events`
- *   are always verified, with `eventsSecret` (default: the demo events secret).
+ *   are always verified, with `eventsSecret` (default: the demo events secret). `holdStep` is
+ *   awaited while each step is in progress, before it is reported done: a test that must see a
+ *   step running holds it until it has, instead of racing a fixed delay.
  */
 function createReceiver(options = {}) {
   const stepDelayMs = options.stepDelayMs ?? 1500;
@@ -102,6 +104,7 @@ function createReceiver(options = {}) {
         return;
       }
       await sleep(stepDelayMs / 2);
+      await options.holdStep?.(job.runId, step.title);
       const last = steps[steps.length - 1];
       last.status = failing ? 'failed' : 'complete';
       last.completedAt = now();

@@ -19,6 +19,7 @@ import {
   createRun,
   waitForFinal,
   receivedEvents,
+  holdStep,
 } from './__testUtils__/demoInBrowser';
 import { seriousViolations } from './__testUtils__/axe';
 
@@ -140,6 +141,8 @@ describe('self-service actions in the browser', () => {
     const summary = page.getByTestId('run-summary');
     await summary.getByText(id).waitFor();
     await summary.locator('[data-testid="run-status"][data-status="pending-approval"]').waitFor();
+    // its rollout stays in progress at the receiver until the page has shown it running
+    const rollout = holdStep(id, 'Run action');
     // olivia (platform team) approves through the API of the second instance
     const approved = await fetch(`${secondUrl}/api/self-service-actions/runs/${id}/approve`, {
       method: 'POST',
@@ -160,6 +163,7 @@ describe('self-service actions in the browser', () => {
       undefined,
       { polling: 100, timeout: 30_000 },
     );
+    rollout.release();
     await summary.locator('[data-testid="run-status"][data-status="complete"]').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('run-steps').getByTestId('run-step').count()).toBe(5);
     await page.getByTestId('run-steps').getByText('Run action').click();

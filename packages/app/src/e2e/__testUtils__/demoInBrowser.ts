@@ -37,6 +37,8 @@ const LIBRARY_WARNINGS = [/findDOMNode is deprecated/, /Support for defaultProps
 export const processes: ChildProcess[] = [];
 let browser: Browser | undefined;
 let receiver: ReturnType<typeof createReceiver> | undefined;
+/** Steps the receiver keeps in progress until a test releases them (see holdStep). */
+const heldSteps = new Map<string, { promise: Promise<void>; release: () => void }>();
 
 /** Set once the tests are over: processes exiting then are expected to. */
 let stopping = false;
@@ -102,6 +104,7 @@ export async function startDemoInBrowser() {
   }
   receiver = createReceiver({
     stepDelayMs: 1000,
+    holdStep: (runId, title) => heldSteps.get(`${runId} ${title}`)?.promise,
     log: () => {},
     signingSecret: 'whsec_eln4ilYOy1NJc7IDmI6rjnsCvV9noUHEAvUla7C7JDA=',
   });
@@ -238,6 +241,24 @@ export async function signedInPage(
     await page.getByRole('tab', { name: 'Self-service' }).waitFor();
   }
   return { page, consoleErrors };
+}
+
+/**
+ * Keeps the step `title` of run `runId` in progress at the receiver until `release()` (or 60 s,
+ * so a failing test does not leave the run open): for assertions about a running step, which
+ * would otherwise race the receiver's pace on busy cores.
+ */
+export function holdStep(runId: string, title: string): { release: () => void } {
+  let release = () => {};
+  const promise = new Promise<void>(resolve => {
+    const timer = setTimeout(resolve, 60_000);
+    release = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+  heldSteps.set(`${runId} ${title}`, { promise, release });
+  return { release };
 }
 
 /** The lifecycle events the demo receiver took (signatures verified, repeats dropped). */
