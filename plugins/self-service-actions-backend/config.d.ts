@@ -131,6 +131,30 @@ export interface Config {
       /** How long events that failed for good are kept (and can be retried). Default: 30 days. */
       failedRetention?: HumanDuration | string;
     };
+    /**
+     * Actions their owners create and change through the API and the editor (stored in the
+     * plugin's database). Off unless `allowedUrls` is set.
+     */
+    managedActions?: {
+      /**
+       * URL prefixes where owner-managed actions may send (`https://hooks.example.com/`); a
+       * prefix without a trailing slash matches only at a path, query or fragment boundary.
+       * Without this list, creating actions through the API is off (403).
+       */
+      allowedUrls?: string[];
+      /**
+       * Let owner-managed webhooks reach loopback, link-local and private addresses. Default:
+       * false: the address a name resolves to is checked when each request is sent.
+       */
+      allowPrivateNetworks?: boolean;
+    };
+    /**
+     * Secrets owner-managed actions may name in header values and `signingSecret` as
+     * `{{ secrets.NAME }}` (names: letters, digits, underscores). Resolved when a request is
+     * built; never stored in the database or shown.
+     * @deepVisibility secret
+     */
+    secrets?: { [name: string]: string };
     /** The actions on offer. */
     actions?: Array<{
       /** Unique and stable, lower-case letters, digits and dashes. */

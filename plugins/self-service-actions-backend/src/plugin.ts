@@ -9,6 +9,9 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import {
   RUN_SIGNAL_CHANNEL,
+  selfServiceActionCreatePermission,
+  selfServiceActionDeletePermission,
+  selfServiceActionUpdatePermission,
   selfServiceActionReadPermission,
   selfServiceActionRunPermission,
   selfServiceRunCancelPermission,
@@ -20,6 +23,10 @@ import { readSelfServiceActionsConfig } from './config';
 import { createAjv } from './actions/inputValidation';
 import { ConfigActionSource } from './actions/ConfigActionSource';
 import { ActionCatalog } from './actions/ActionCatalog';
+import { ManagedActionSource } from './actions/ManagedActionSource';
+import { ManagedActions } from './actions/ManagedActions';
+import { readManagedActionsSettings } from './actions/managedActionsConfig';
+import { ManagedActionStore } from './database/ManagedActionStore';
 import { EntityReader } from './actions/entities';
 import { AccessPolicy } from './access/AccessPolicy';
 import { ActionAccess } from './access/ActionAccess';
@@ -102,13 +109,14 @@ export const selfServiceActionsPlugin = createBackendPlugin({
         invokers.addInvoker(GitHubWorkflowInvoker.fromConfig(config));
         invokers.addInvoker(GitLabPipelineInvoker.fromConfig(config));
         const ajv = createAjv();
-        // Invalid definitions throw here, naming the action and field, and start-up stops.
-        const source = ConfigActionSource.fromConfig(config, {
-          ajv,
+        const readOptions = {
           invokers,
           defaultVisibility: settings.defaultVisibility,
           defaultApprovalExpiryMs: settings.runs.maxPendingApprovalMs,
-        });
+        };
+        // Invalid definitions throw here, naming the action and field, and start-up stops.
+        const configActions = ConfigActionSource.fromConfig(config, { ...readOptions, ajv });
+        const managedSettings = readManagedActionsSettings(config);
         // Every app has app.baseUrl; without it (a bare test backend) the link is relative.
         const appBaseUrl = config.getOptionalString('app.baseUrl') ?? '';
         const runPageUrl = (runId: string) =>
@@ -128,24 +136,36 @@ export const selfServiceActionsPlugin = createBackendPlugin({
           maxQueuedRequests: settings.limits.maxQueuedDatabaseRequests,
           events: lifecycleEvents.storeOptions,
         });
+        const managedStore = new ManagedActionStore(await database.getClient());
+        // The actions of app-config, then those their owners manage through the API.
+        const source = new ManagedActionSource({
+          config: configActions,
+          store: managedStore,
+          settings: managedSettings,
+          readOptions,
+          logger,
+        });
         const signalReaders = new SignalReaders({
           ttlMs: SIGNAL_READER_TTL_MS,
           maxReaders: MAX_SIGNAL_READERS,
         });
         const rules = new ActionAccess({ admins: settings.admins });
-        const access = new AccessPolicy(
-          rules,
-          new PermissionGate(deps.permissions),
-          signalReaders,
-        );
+        const gate = new PermissionGate(deps.permissions);
+        const access = new AccessPolicy(rules, gate, signalReaders);
         const entities = new EntityReader({ catalog, ttlMs: settings.entityCacheTtlMs });
         const actions = new ActionCatalog({ source, access, entities, invokers, ajv });
         deps.permissionsRegistry.addResourceType({
           resourceRef: actionResourceRef,
-          permissions: [selfServiceActionReadPermission, selfServiceActionRunPermission],
+          permissions: [
+            selfServiceActionReadPermission,
+            selfServiceActionRunPermission,
+            selfServiceActionUpdatePermission,
+            selfServiceActionDeletePermission,
+          ],
           rules: Object.values(actionPermissionRules),
           getResources: async ids => Promise.all(ids.map(id => source.get(id))),
         });
+        deps.permissionsRegistry.addPermissions([selfServiceActionCreatePermission]);
         deps.permissionsRegistry.addResourceType({
           resourceRef: runResourceRef,
           permissions: [
@@ -248,6 +268,17 @@ export const selfServiceActionsPlugin = createBackendPlugin({
             reader,
             events: await lifecycleEvents.start(await database.getClient(), rules),
             previewer: new RunPreviewer({ actions, dispatcher }),
+            managed: new ManagedActions({
+              store: managedStore,
+              source,
+              configActions,
+              catalog: actions,
+              access,
+              rules,
+              gate,
+              settings: managedSettings,
+              readOptions,
+            }),
             httpAuth: deps.httpAuth,
             userInfo: deps.userInfo,
             auditor,

@@ -41,10 +41,36 @@ export const selfServiceRunDecidePermission = createPermission({
   resourceType: SELF_SERVICE_RUN_RESOURCE_TYPE,
 });
 
+/**
+ * Create an action through the API (`POST /actions`). Not a resource permission: the action
+ * does not exist yet. The config rules (owners, `managedActions.allowedUrls`) apply too.
+ */
+export const selfServiceActionCreatePermission = createPermission({
+  name: 'self-service-actions.action.create',
+  attributes: { action: 'create' },
+});
+
+/** Change an action created through the API (`PUT /actions/:id`). */
+export const selfServiceActionUpdatePermission = createPermission({
+  name: 'self-service-actions.action.update',
+  attributes: { action: 'update' },
+  resourceType: SELF_SERVICE_ACTION_RESOURCE_TYPE,
+});
+
+/** Delete an action created through the API (`DELETE /actions/:id`). */
+export const selfServiceActionDeletePermission = createPermission({
+  name: 'self-service-actions.action.delete',
+  attributes: { action: 'delete' },
+  resourceType: SELF_SERVICE_ACTION_RESOURCE_TYPE,
+});
+
 /** Every permission of the plugin. */
 export const selfServiceActionsPermissions = [
   selfServiceActionReadPermission,
   selfServiceActionRunPermission,
+  selfServiceActionCreatePermission,
+  selfServiceActionUpdatePermission,
+  selfServiceActionDeletePermission,
   selfServiceRunReadPermission,
   selfServiceRunCancelPermission,
   selfServiceRunDecidePermission,

@@ -74,6 +74,30 @@ export interface PublicActionDefinition {
     /** Only shown to the action's owners and admins. */
     url?: string;
   };
+  /** Where the definition lives: app-config (`config`) or the plugin's database (`api`). */
+  source: ActionDefinitionSource;
+  /**
+   * The definition's version: 1 for app-config actions (a deploy that changes one is not
+   * counted), counted up by every change of an API action (`If-Match` on `PUT /actions/:id`).
+   */
+  version: number;
+  /** Who created an API action (absent for app-config actions: their history is the config's). */
+  createdBy?: string;
+  /** When an API action was last changed (ISO 8601; absent for app-config actions). */
+  updatedAt?: string;
+}
+
+/** Where an action's definition lives. */
+export type ActionDefinitionSource = 'config' | 'api';
+
+/**
+ * An owner-managed action's definition as it was saved (header values as written: config
+ * secrets only as `{{ secrets.NAME }}` references), and its version.
+ */
+export interface ActionDefinitionDocument {
+  id: string;
+  version: number;
+  definition: JsonObject;
 }
 
 /** An action in a list, with whether the caller may run it and why not. */
@@ -164,6 +188,8 @@ export interface Run {
    * `actions-registry` (an agent acting for the user through Backstage's actions registry).
    */
   initiatedVia: RunInitiatedVia;
+  /** The version of the action's definition the run was started with. */
+  actionVersion: number;
 }
 
 /** How a run was started. */

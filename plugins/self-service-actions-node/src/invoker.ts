@@ -57,6 +57,14 @@ export interface InvocationContext<TMethod extends InvokerMethod = InvokerMethod
   secretValues?: string[];
   /** The names of every input the action declares (given or not). */
   declaredInputs: string[];
+  /**
+   * True for actions their owners manage through the API (unless
+   * `selfServiceActions.managedActions.allowPrivateNetworks`): an invoker that sends where the
+   * action's definition points must connect only to public addresses, checked on the address
+   * it connects to (a name resolving to a loopback, link-local or private address is refused at
+   * send time). Absent for app-config actions, which admins wrote and may reach internal hosts.
+   */
+  publicAddressesOnly?: boolean;
 }
 
 /**

@@ -9,6 +9,9 @@ import {
   createConditionTransformer,
 } from '@backstage/plugin-permission-node';
 import {
+  selfServiceActionCreatePermission,
+  selfServiceActionDeletePermission,
+  selfServiceActionUpdatePermission,
   selfServiceActionReadPermission,
   selfServiceActionRunPermission,
   selfServiceRunCancelPermission,
@@ -29,6 +32,13 @@ export interface RunPermissionFilter {
   none: boolean;
   criteria?: PermissionCriteria<RunPermissionQuery>;
   test(run: RunRecord): boolean;
+}
+
+/** What the policy says about changing actions (asked only by the routes that change them). */
+export interface ManagementDecisions {
+  mayCreate: boolean;
+  mayUpdate(action: ActionDefinition): boolean;
+  mayDelete(action: ActionDefinition): boolean;
 }
 
 /** The permission framework's answers for one caller. */
@@ -85,6 +95,22 @@ export class PermissionGate {
       readRuns: runFilter(readRun),
       cancelRuns: runFilter(cancelRun),
       decideRuns: runFilter(decideRun),
+    };
+  }
+
+  /** The create, update and delete decisions (two requests to the framework, side by side). */
+  async decideManagement(credentials: BackstageCredentials): Promise<ManagementDecisions> {
+    const [[create], [update, remove]] = await Promise.all([
+      this.permissions.authorize([{ permission: selfServiceActionCreatePermission }], { credentials }),
+      this.permissions.authorizeConditional(
+        [{ permission: selfServiceActionUpdatePermission }, { permission: selfServiceActionDeletePermission }],
+        { credentials },
+      ),
+    ]);
+    return {
+      mayCreate: create.result === AuthorizeResult.ALLOW,
+      mayUpdate: actionPredicate(update),
+      mayDelete: actionPredicate(remove),
     };
   }
 }

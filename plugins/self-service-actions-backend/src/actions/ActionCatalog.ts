@@ -10,7 +10,7 @@ import { CallerAccess, AccessPolicy, RequestContext } from '../access/AccessPoli
 import { InvokerRegistry } from '../invokers/InvokerRegistry';
 import { appliesToEntity } from './appliesTo';
 import { entityOwners, EntityReader } from './entities';
-import { compileInputSchema, inputErrorWithFields, toFieldErrors } from './inputValidation';
+import { compileInputSchema, createAjv, inputErrorWithFields, toFieldErrors } from './inputValidation';
 import { ActionDefinition, ActionSource } from './types';
 
 /** An action a caller may run now, on its target entity. */
@@ -27,7 +27,11 @@ export interface RunnableAction {
  * run, their public definitions, and whether inputs fit an action's schema.
  */
 export class ActionCatalog {
-  private readonly inputValidators = new Map<string, ValidateFunction>();
+  /**
+   * By definition, not id: an API action's next version is another object. API actions compile
+   * with their own ajv (a schema `$id` one version used would make a shared one refuse the next).
+   */
+  private readonly inputValidators = new WeakMap<ActionDefinition, ValidateFunction>();
 
   constructor(
     private readonly options: {
@@ -114,10 +118,11 @@ export class ActionCatalog {
 
   /** The inputs with defaults applied; InputError with `fieldErrors` when they do not fit. */
   validateInputs(action: ActionDefinition, inputs: JsonObject): JsonObject {
-    let validate = this.inputValidators.get(action.id);
+    let validate = this.inputValidators.get(action);
     if (!validate) {
-      validate = compileInputSchema(this.options.ajv, action.userInputs);
-      this.inputValidators.set(action.id, validate);
+      const ajv = action.source === 'api' ? createAjv() : this.options.ajv;
+      validate = compileInputSchema(ajv, action.userInputs);
+      this.inputValidators.set(action, validate);
     }
     const copy = structuredClone(inputs);
     if (!validate(copy)) {
@@ -152,6 +157,10 @@ export class ActionCatalog {
       userInputs: action.userInputs,
       ...(action.uiSchema ? { uiSchema: action.uiSchema } : {}),
       method: { type: action.method.type, ...where },
+      source: action.source,
+      version: action.version,
+      ...(action.createdBy ? { createdBy: action.createdBy } : {}),
+      ...(action.updatedAt ? { updatedAt: action.updatedAt } : {}),
     };
   }
 }

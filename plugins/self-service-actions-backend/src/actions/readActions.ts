@@ -32,9 +32,16 @@ export interface ReadActionsOptions {
   defaultApprovalExpiryMs: number;
 }
 
-/** A problem with one field of one action; start-up stops with its message. */
-class ActionConfigError extends Error {
-  constructor(actionId: string, field: string, problem: string) {
+/**
+ * A problem with one field of one action: start-up stops with its message; the API that saves
+ * an action answers 400 with `field` as the path of a field error.
+ */
+export class ActionConfigError extends Error {
+  constructor(
+    actionId: string,
+    readonly field: string,
+    readonly problem: string,
+  ) {
     super(
       `Invalid self-service action "${actionId}": selfServiceActions.actions field "${field}" ${problem}`,
     );
@@ -185,7 +192,11 @@ function readInputs(reader: ActionReader, raw: JsonObject, ajv: Ajv) {
   return { schema, uiSchema, secretPaths: secretPaths(schema) };
 }
 
-function readAction(config: Config, index: number, options: ReadActionsOptions): ActionDefinition {
+/**
+ * Reads and validates one action definition (`config` holds it; `index` names it when it has
+ * no id). Throws `ActionConfigError` naming the action and the field.
+ */
+export function readAction(config: Config, index: number, options: ReadActionsOptions): ActionDefinition {
   const raw = config.get();
   if (!isJsonObject(raw)) {
     throw new Error(`selfServiceActions.actions[${index}] must be an object`);
@@ -238,6 +249,8 @@ function readAction(config: Config, index: number, options: ReadActionsOptions):
     ...(approval ? { approval } : {}),
     agentsAllowed: readAgentsAllowed(reader, raw.agents, type),
     method,
+    source: 'config',
+    version: 1,
   };
 }
 

@@ -34,6 +34,19 @@ export interface ActionDefinition extends Omit<PublicActionDefinition, 'method'>
   /** Whether agents may start runs through the actions registry (`agents.allowed`). */
   agentsAllowed: boolean;
   method: InvokerMethod;
+  /** Where the definition lives; `api`: an owner-managed action (DESIGN §12). */
+  source: 'config' | 'api';
+  /** 1 for app-config actions; counted up by every change of an API action. */
+  version: number;
+  /** API actions: who created it. */
+  createdBy?: string;
+  /** API actions: when it last changed (ISO 8601). */
+  updatedAt?: string;
+  /**
+   * Owner-managed actions (unless `managedActions.allowPrivateNetworks`): the method may only
+   * connect to public addresses (InvocationContext.publicAddressesOnly).
+   */
+  publicAddressesOnly?: boolean;
 }
 
 /**

@@ -26,6 +26,7 @@ const RUN_ERROR_DETAIL = '20261205010000_run_error_detail.js';
 const RUN_MESSAGE_HISTORY = '20261205020000_run_message_history.js';
 const STEP_DROPPED_LOGS = '20261206000000_step_dropped_logs.js';
 const LIFECYCLE_EVENTS = '20261207000000_lifecycle_events.js';
+const MANAGED_ACTIONS = '20261208000000_managed_actions.js';
 
 const INIT_RUN_COLUMNS = [
   'id',
@@ -153,6 +154,24 @@ const schemaAfter: Schema[] = [
     run_tokens: TOKEN_COLUMNS,
     run_events: EVENT_COLUMNS,
     event_deliveries: DELIVERY_COLUMNS,
+  },
+  {
+    runs: [
+      ...INIT_RUN_COLUMNS,
+      ...LEASE_COLUMNS,
+      'revision',
+      'approval',
+      'initiated_via',
+      'error_detail',
+      'messages',
+      'event_sequence',
+      'test',
+    ],
+    run_steps: [...STEP_COLUMNS, 'dropped_log_lines'],
+    run_tokens: TOKEN_COLUMNS,
+    run_events: EVENT_COLUMNS,
+    event_deliveries: DELIVERY_COLUMNS,
+    managed_actions: ['id', 'definition', 'version', 'created_by', 'created_at', 'updated_by', 'updated_at'],
   },
 ];
 
@@ -295,6 +314,7 @@ async function readRun(knex: Knex, id: string) {
   return {
     ...rest,
     ...('has_secret_inputs' in row ? { has_secret_inputs: Boolean(row.has_secret_inputs) } : {}),
+    ...('test' in row ? { test: Boolean(row.test) } : {}),
     ...('dispatch_lease_until' in row
       ? { has_lease: dispatch_lease_until !== null && dispatch_lease_until !== undefined }
       : {}),
@@ -313,6 +333,7 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
       RUN_MESSAGE_HISTORY,
       STEP_DROPPED_LOGS,
       LIFECYCLE_EVENTS,
+      MANAGED_ACTIONS,
     ]);
     expect(schemaAfter).toHaveLength(migrationFiles.length + 1);
   });
@@ -362,6 +383,7 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
       error_detail: null,
       messages: '[]',
       event_sequence: 0,
+      test: false,
     });
     expect(await knex('run_steps').where({ run_id: runId }).select('title', 'logs')).toEqual([
       { title: 'Build', logs: '["compiling"]' },

@@ -149,7 +149,8 @@ export function toRecord(row: DbRunRowWithSteps): RunRecord {
     actionId: row.action_id,
     actionName: row.action_name,
     actionType: row.action_type as RunRecord['actionType'],
-    actionSnapshot: JSON.parse(row.action_snapshot),
+    // Runs from before versions were kept ran an app-config action's only known version.
+    actionSnapshot: { source: 'config', version: 1, ...JSON.parse(row.action_snapshot) },
     entityRef: row.entity_ref,
     initiatedBy: row.initiated_by,
     status: row.status as RunRecord['status'],

@@ -77,6 +77,7 @@ export class Dispatcher {
       secretInputs: secretInputNames(action.userInputs, options.inputs),
       secretValues: secretInputValues(action.userInputs, options.inputs),
       declaredInputs: isJsonObject(properties) ? Object.keys(properties) : [],
+      ...(action.publicAddressesOnly ? { publicAddressesOnly: true } : {}),
     };
   }
 

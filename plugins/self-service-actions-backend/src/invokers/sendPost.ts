@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { publicOnlyAgents, refuseLiteralNonPublic } from './publicAddresses';
 
 /** A JSON POST to an external system (a webhook, the GitHub or GitLab API), ready to send. */
 export interface PostRequest {
@@ -27,9 +28,17 @@ export type PostOutcome =
  */
 export function sendPost(
   request: PostRequest,
-  options: { timeoutMs: number; maxResponseBytes: number },
+  options: {
+    timeoutMs: number;
+    maxResponseBytes: number;
+    /**
+     * Connect only to public addresses, checked on the address connected to (owner-managed
+     * actions; see publicAddresses.ts).
+     */
+    publicAddressesOnly?: boolean;
+  },
 ): Promise<PostOutcome> {
-  const { timeoutMs, maxResponseBytes } = options;
+  const { timeoutMs, maxResponseBytes, publicAddressesOnly } = options;
   return new Promise(resolve => {
     // finish() can run before the timer exists (a header Node refuses), so it is set below.
     // eslint-disable-next-line prefer-const
@@ -66,11 +75,20 @@ export function sendPost(
 
     const url = new URL(request.url);
     const body = Buffer.from(request.body, 'utf8');
+    const literal = publicAddressesOnly ? refuseLiteralNonPublic(url) : undefined;
+    if (literal) {
+      finish({ kind: 'error', message: `${literal.code}: ${literal.message}` });
+      return;
+    }
     let outgoing: http.ClientRequest;
     try {
       outgoing = (url.protocol === 'https:' ? https : http).request(
         url,
-        { method: 'POST', headers: { ...request.headers, 'content-length': String(body.length) } },
+        {
+          method: 'POST',
+          headers: { ...request.headers, 'content-length': String(body.length) },
+          ...(publicAddressesOnly ? { agent: publicOnlyAgents[url.protocol as 'http:' | 'https:'] } : {}),
+        },
         onResponse,
       );
     } catch (error) {

@@ -83,6 +83,7 @@ export function toApiRun(
           canDecide: access.canDecideNow(run),
         }
       : null,
+    actionVersion: run.actionSnapshot.version,
     initiatedVia: run.initiatedVia,
   };
 }

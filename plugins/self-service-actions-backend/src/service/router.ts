@@ -17,6 +17,8 @@ import { RunReader } from '../runs/RunReader';
 import { RunService } from '../runs/RunService';
 import { EventAdmin } from '../events/EventAdmin';
 import { RunPreviewer } from '../runs/RunPreviewer';
+import { ManagedActions } from '../actions/ManagedActions';
+import { addManagedActionRoutes } from './managedActionRoutes';
 import { createOpenApiRouter } from '../schema/openapi';
 import { meter, SampledCount } from '../observability/SampledCount';
 
@@ -47,6 +49,8 @@ export interface RouterOptions {
   events: EventAdmin;
   /** The request a run would send (owners and admins). */
   previewer: RunPreviewer;
+  /** Owner-managed actions: create, change, delete. */
+  managed: ManagedActions;
   httpAuth: HttpAuthService;
   userInfo: UserInfoService;
   auditor: AuditorService;
@@ -62,7 +66,7 @@ export interface RouterOptions {
  * from the spec.
  */
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { actions, runs, reader, events, previewer, httpAuth, userInfo, auditor, maxBodyBytes } = options;
+  const { actions, runs, reader, events, previewer, managed, httpAuth, userInfo, auditor, maxBodyBytes } = options;
   const router = Router();
   // Anyone may call /report: refusals are counted and sampled in the log, not audited one by
   // one, so that a flood of bad tokens costs neither the audit trail nor the log.
@@ -189,6 +193,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const ctx = await requestContext(req);
     res.json(await actions.get(ctx, req.params.id));
   });
+
+  addManagedActionRoutes(api as unknown as express.Router, { managed, auditor, requestContext });
 
   api.post('/actions/:id/runs', async (req, res) => {
     const ctx = await requestContext(req);

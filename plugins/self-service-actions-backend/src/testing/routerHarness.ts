@@ -18,12 +18,17 @@ export const started = '2026-05-10T15:35:42.714+00:00';
 export function useRouterHarness(
   databaseId: Parameters<TestDatabases['init']>[0],
   databases: TestDatabases,
-  options: { permissions?: ServiceFactory; selfServiceActions?: object } = {},
+  options: {
+    permissions?: ServiceFactory;
+    /** Settings over the test ones; a function gets the receiver's URL. */
+    selfServiceActions?: object | ((receiverUrl: string) => object);
+  } = {},
 ) {
   const h = {
     knex: undefined as unknown as Knex,
     server: undefined as any,
     receiver: undefined as unknown as TestReceiver,
+    receiverUrl: '',
     /** How /hooks/ok answers (reset before each test). */
     okAnswer: { status: 202, body: { accepted: true } } as { status: number; body?: unknown },
     scheduler: undefined as unknown as ReturnType<typeof mockServices.scheduler.mock>,
@@ -83,10 +88,13 @@ export function useRouterHarness(
         admins: ['group:default/portal-admins'],
         report: { maxBodyBytes: 64 * 1024, maxLogLinesPerStep: 3 },
         actions: actionsConfig(receiverUrl, refusedUrl),
-        ...options.selfServiceActions,
+        ...(typeof options.selfServiceActions === 'function'
+          ? options.selfServiceActions(receiverUrl)
+          : options.selfServiceActions),
       },
     });
     h.server = backend.server;
+    h.receiverUrl = receiverUrl;
     h.scheduler = backend.scheduler;
   });
 

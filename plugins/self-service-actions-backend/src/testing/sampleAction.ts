@@ -82,6 +82,8 @@ export function sampleRun(overrides: Partial<RunRecord> = {}): Omit<RunRecord, '
       visibility: 'public',
       userInputs: { type: 'object' },
       method: { type: method.type },
+      source: 'config',
+      version: 1,
     },
     entityRef: 'component:default/payments',
     initiatedBy: 'user:default/jane',

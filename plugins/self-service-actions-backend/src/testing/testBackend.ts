@@ -44,12 +44,17 @@ export async function startPluginBackend(options: {
 }
 
 /**
- * A permission service whose conditional decisions come from `policy` (asked at each request,
- * so a test may change it); plain authorize calls are allowed.
+ * A permission service whose decisions come from `policy` (asked at each request, so a test
+ * may change it). A plain authorize call gets ALLOW or DENY as the policy says (a conditional
+ * answer there is a DENY, as the framework has no conditions without a resource).
  */
 export function policyPermissions(policy: (permissionName: string) => PolicyDecision) {
   return mockServices.permissions.mock({
     authorizeConditional: async requests => requests.map(r => policy(r.permission.name)) as any,
-    authorize: async requests => requests.map(() => ({ result: AuthorizeResult.ALLOW })),
+    authorize: async requests =>
+      requests.map(r => {
+        const decision = policy(r.permission.name);
+        return { result: decision.result === AuthorizeResult.ALLOW ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
+      }),
   }).factory;
 }

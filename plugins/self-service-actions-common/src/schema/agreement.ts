@@ -4,6 +4,7 @@
  * only has to compile, and stops compiling (naming the type) when the two drift apart.
  */
 import type {
+  ActionDefinitionDocument,
   ActionListItem,
   ActionStatus,
   ActionType,
@@ -74,6 +75,9 @@ export type Agreement = [
   Assert<Schemas['AppliesTo'], AppliesTo>,
   Expect<SameKeys<AppliesToObject, SchemaAppliesToObject>>,
 
+  Assert<ActionDefinitionDocument, Schemas['ActionDefinitionDocument']>,
+  Assert<Schemas['ActionDefinitionDocument'], ActionDefinitionDocument>,
+  Expect<SameKeys<ActionDefinitionDocument, Schemas['ActionDefinitionDocument']>>,
   Assert<PublicActionDefinition, Schemas['PublicActionDefinition']>,
   Assert<Schemas['PublicActionDefinition'], PublicActionDefinition>,
   Expect<SameKeys<PublicActionDefinition, Schemas['PublicActionDefinition']>>,

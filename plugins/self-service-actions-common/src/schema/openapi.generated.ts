@@ -20,7 +20,8 @@ export interface paths {
     /** @description The actions the caller may see; with `entityRef`, those that apply to that entity. Each says whether the caller may run it and, when not, why. */
     get: operations["ListActions"];
     put?: never;
-    post?: never;
+    /** @description Creates an owner-managed action from a definition as in app-config (JSON), stored in the plugin's database. `id` defaults to a slug of the name and `owner` to the caller, who must be the owner or in the owner group unless an admin. Checked in this order: 403 managed actions are off (no `selfServiceActions.managedActions.allowedUrls`) or the permission policy denies `self-service-actions.action.create`; 400 the definition is invalid (`fieldErrors` by path) or its URL is not allowed; 403 the caller may not own it; 409 the id is taken. Header values and the signing secret may only name config secrets as `{{ secrets.NAME }}`. */
+    post: operations["CreateAction"];
     delete?: never;
     options?: never;
     head?: never;
@@ -36,6 +37,25 @@ export interface paths {
     };
     /** @description One action's public definition: never header values or secrets, and `method.url` only to the action's owners and admins. */
     get: operations["GetAction"];
+    /** @description Replaces the whole definition of an owner-managed action. Checked in this order: 404 unknown or invisible; 409 defined in app-config; 403 not an owner or admin (or the policy denies `self-service-actions.action.update`); 428 no `If-Match`; 412 `If-Match` is not the current version; 400 invalid definition, URL not allowed, a changed `id` or `method.type`; 403 an owner the caller could not set; 409 a run of the action is `inprogress` or `pending-approval`. */
+    put: operations["UpdateAction"];
+    post?: never;
+    /** @description Deletes an owner-managed action; its runs stay readable. Checked as UpdateAction is (`If-Match` optional here: when given it must be the current version). */
+    delete: operations["DeleteAction"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/actions/{id}/definition": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The definition of an owner-managed action as it was saved, for its editor: header values as written (`{{ secrets.NAME }}` references, never resolved). Owners and admins only: 403 to others who see the action, 404 to the rest; 409 for an app-config action. */
+    get: operations["GetActionDefinition"];
     put?: never;
     post?: never;
     delete?: never;
@@ -319,6 +339,30 @@ export interface components {
         /** @description Only shown to the action's owners and admins. */
         url?: string;
       };
+      /**
+       * @description Where the definition lives, app-config or the plugin's database.
+       * @enum {string}
+       */
+      source: "config" | "api";
+      /** @description 1 for app-config actions; counted up by every change of an API action (the `If-Match` of UpdateAction). */
+      version: number;
+      /** @description Who created an API action (absent for app-config actions). */
+      createdBy?: string;
+      /**
+       * Format: date-time
+       * @description When an API action was last changed (absent for app-config actions).
+       */
+      updatedAt?: string;
+    };
+    /** @description An action's definition as in app-config (`selfServiceActions.actions[]`), as JSON; it is validated exactly as app-config actions are, with `fieldErrors` by path. */
+    ActionDefinitionInput: {
+      [key: string]: unknown;
+    };
+    /** @description An owner-managed action's definition as saved, and its version. */
+    ActionDefinitionDocument: {
+      id: string;
+      version: number;
+      definition: components["schemas"]["JsonObject"];
     };
     /** @description An action in a list (the fields of PublicActionDefinition), with whether the caller may run it and why not. */
     ActionListItem: {
@@ -340,6 +384,20 @@ export interface components {
         /** @description Only shown to the action's owners and admins. */
         url?: string;
       };
+      /**
+       * @description Where the definition lives, app-config or the plugin's database.
+       * @enum {string}
+       */
+      source: "config" | "api";
+      /** @description 1 for app-config actions; counted up by every change of an API action (the `If-Match` of UpdateAction). */
+      version: number;
+      /** @description Who created an API action (absent for app-config actions). */
+      createdBy?: string;
+      /**
+       * Format: date-time
+       * @description When an API action was last changed (absent for app-config actions).
+       */
+      updatedAt?: string;
       canRun: boolean;
       /** @description Why the caller may not run it (when `canRun` is false). */
       reason?: string;
@@ -440,6 +498,8 @@ export interface components {
        * @enum {string}
        */
       initiatedVia: "api" | "actions-registry";
+      /** @description The version of the action's definition the run was started with. */
+      actionVersion: number;
     };
     /** @description A page of runs, newest first. */
     RunList: {
@@ -593,6 +653,24 @@ export interface components {
         "application/json": components["schemas"]["Error"];
       };
     };
+    /** @description The `If-Match` version is not the action's current version (it changed since). */
+    PreconditionFailed: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        "application/json": components["schemas"]["Error"];
+      };
+    };
+    /** @description A change of an action needs `If-Match` with the version it was made from. */
+    PreconditionRequired: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        "application/json": components["schemas"]["Error"];
+      };
+    };
     /** @description The body is over the limit (`PayloadTooLargeError`). */
     PayloadTooLarge: {
       headers: {
@@ -605,6 +683,8 @@ export interface components {
   };
   parameters: {
     id: string;
+    /** @description The version the caller last read (`3` or `"3"`); required (428 without it), 412 when the action changed since. */
+    ifMatch: string;
   };
   requestBodies: never;
   headers: never;
@@ -638,6 +718,37 @@ export interface operations {
       404: components["responses"]["NotFound"];
     };
   };
+  CreateAction: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ActionDefinitionInput"];
+      };
+    };
+    responses: {
+      /** @description The action, as its owners see it. */
+      201: {
+        headers: {
+          /** @description The version, quoted. */
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PublicActionDefinition"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      409: components["responses"]["Conflict"];
+      413: components["responses"]["PayloadTooLarge"];
+    };
+  };
   GetAction: {
     parameters: {
       query?: never;
@@ -660,6 +771,101 @@ export interface operations {
       };
       401: components["responses"]["Unauthorized"];
       404: components["responses"]["NotFound"];
+    };
+  };
+  UpdateAction: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The version the caller last read (`3` or `"3"`); required (428 without it), 412 when the action changed since. */
+        "If-Match"?: components["parameters"]["ifMatch"];
+      };
+      path: {
+        id: components["parameters"]["id"];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ActionDefinitionInput"];
+      };
+    };
+    responses: {
+      /** @description The action, as its owners see it. */
+      200: {
+        headers: {
+          /** @description The new version, quoted. */
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PublicActionDefinition"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      412: components["responses"]["PreconditionFailed"];
+      413: components["responses"]["PayloadTooLarge"];
+      428: components["responses"]["PreconditionRequired"];
+    };
+  };
+  DeleteAction: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The version the caller last read (quoted or not). */
+        "If-Match"?: string;
+      };
+      path: {
+        id: components["parameters"]["id"];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      412: components["responses"]["PreconditionFailed"];
+    };
+  };
+  GetActionDefinition: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components["parameters"]["id"];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The saved definition and its version. */
+      200: {
+        headers: {
+          /** @description The version, quoted. */
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ActionDefinitionDocument"];
+        };
+      };
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
     };
   };
   CreateRun: {

@@ -65,6 +65,7 @@ export class WebhookInvoker implements Invoker<WebhookMethod> {
     const outcome = await sendPost(request, {
       timeoutMs: method.timeoutMs,
       maxResponseBytes: this.settings.maxResponseBytes,
+      publicAddressesOnly: context.publicAddressesOnly,
     });
     if (outcome.kind === 'timeout') {
       // Nothing reports back after a response-completed webhook: no answer is a failure.

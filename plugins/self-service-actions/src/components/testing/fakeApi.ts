@@ -22,6 +22,8 @@ export const restartAction: ActionListItem = {
     },
   },
   method: { type: 'Webhook' },
+  source: 'config',
+  version: 1,
   canRun: true,
 };
 
@@ -50,6 +52,7 @@ export function aRun(overrides: Partial<Run> = {}): Run {
     canRerun: true,
     approval: null,
     initiatedVia: 'api',
+    actionVersion: 1,
     ...overrides,
   };
 }

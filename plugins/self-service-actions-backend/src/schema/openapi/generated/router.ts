@@ -70,9 +70,162 @@ export const spec = {
             "$ref": "#/components/responses/NotFound"
           }
         }
+      },
+      "post": {
+        "operationId": "CreateAction",
+        "description": "Creates an owner-managed action from a definition as in app-config (JSON), stored in the plugin's database. `id` defaults to a slug of the name and `owner` to the caller, who must be the owner or in the owner group unless an admin. Checked in this order: 403 managed actions are off (no `selfServiceActions.managedActions.allowedUrls`) or the permission policy denies `self-service-actions.action.create`; 400 the definition is invalid (`fieldErrors` by path) or its URL is not allowed; 403 the caller may not own it; 409 the id is taken. Header values and the signing secret may only name config secrets as `{{ secrets.NAME }}`.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ActionDefinitionInput"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The action, as its owners see it.",
+            "headers": {
+              "ETag": {
+                "description": "The version, quoted.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PublicActionDefinition"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          }
+        }
       }
     },
     "/actions/{id}": {
+      "put": {
+        "operationId": "UpdateAction",
+        "description": "Replaces the whole definition of an owner-managed action. Checked in this order: 404 unknown or invisible; 409 defined in app-config; 403 not an owner or admin (or the policy denies `self-service-actions.action.update`); 428 no `If-Match`; 412 `If-Match` is not the current version; 400 invalid definition, URL not allowed, a changed `id` or `method.type`; 403 an owner the caller could not set; 409 a run of the action is `inprogress` or `pending-approval`.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          },
+          {
+            "$ref": "#/components/parameters/ifMatch"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ActionDefinitionInput"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The action, as its owners see it.",
+            "headers": {
+              "ETag": {
+                "description": "The new version, quoted.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PublicActionDefinition"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "412": {
+            "$ref": "#/components/responses/PreconditionFailed"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "428": {
+            "$ref": "#/components/responses/PreconditionRequired"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "DeleteAction",
+        "description": "Deletes an owner-managed action; its runs stay readable. Checked as UpdateAction is (`If-Match` optional here: when given it must be the current version).",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          },
+          {
+            "name": "If-Match",
+            "in": "header",
+            "required": false,
+            "description": "The version the caller last read (quoted or not).",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Deleted."
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "412": {
+            "$ref": "#/components/responses/PreconditionFailed"
+          }
+        }
+      },
       "get": {
         "operationId": "GetAction",
         "description": "One action's public definition: never header values or secrets, and `method.url` only to the action's owners and admins.",
@@ -97,6 +250,49 @@ export const spec = {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
+    },
+    "/actions/{id}/definition": {
+      "get": {
+        "operationId": "GetActionDefinition",
+        "description": "The definition of an owner-managed action as it was saved, for its editor: header values as written (`{{ secrets.NAME }}` references, never resolved). Owners and admins only: 403 to others who see the action, 404 to the rest; 409 for an app-config action.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The saved definition and its version.",
+            "headers": {
+              "ETag": {
+                "description": "The version, quoted.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ActionDefinitionDocument"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
           }
         }
       }
@@ -737,6 +933,15 @@ export const spec = {
         "schema": {
           "type": "string"
         }
+      },
+      "ifMatch": {
+        "name": "If-Match",
+        "in": "header",
+        "required": false,
+        "description": "The version the caller last read (`3` or `\"3\"`); required (428 without it), 412 when the action changed since.",
+        "schema": {
+          "type": "string"
+        }
       }
     },
     "responses": {
@@ -782,6 +987,26 @@ export const spec = {
       },
       "Conflict": {
         "description": "The action is a Draft, or the run is already final (`ConflictError`).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "PreconditionFailed": {
+        "description": "The `If-Match` version is not the action's current version (it changed since).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "PreconditionRequired": {
+        "description": "A change of an action needs `If-Match` with the version it was made from.",
         "content": {
           "application/json": {
             "schema": {
@@ -965,7 +1190,9 @@ export const spec = {
           "owner",
           "visibility",
           "userInputs",
-          "method"
+          "method",
+          "source",
+          "version"
         ],
         "properties": {
           "id": {
@@ -1021,6 +1248,53 @@ export const spec = {
                 "description": "Only shown to the action's owners and admins."
               }
             }
+          },
+          "source": {
+            "type": "string",
+            "enum": [
+              "config",
+              "api"
+            ],
+            "description": "Where the definition lives, app-config or the plugin's database."
+          },
+          "version": {
+            "type": "integer",
+            "description": "1 for app-config actions; counted up by every change of an API action (the `If-Match` of UpdateAction)."
+          },
+          "createdBy": {
+            "type": "string",
+            "description": "Who created an API action (absent for app-config actions)."
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When an API action was last changed (absent for app-config actions)."
+          }
+        }
+      },
+      "ActionDefinitionInput": {
+        "type": "object",
+        "description": "An action's definition as in app-config (`selfServiceActions.actions[]`), as JSON; it is validated exactly as app-config actions are, with `fieldErrors` by path.",
+        "additionalProperties": true
+      },
+      "ActionDefinitionDocument": {
+        "type": "object",
+        "description": "An owner-managed action's definition as saved, and its version.",
+        "additionalProperties": false,
+        "required": [
+          "id",
+          "version",
+          "definition"
+        ],
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "version": {
+            "type": "integer"
+          },
+          "definition": {
+            "$ref": "#/components/schemas/JsonObject"
           }
         }
       },
@@ -1038,7 +1312,9 @@ export const spec = {
           "owner",
           "visibility",
           "userInputs",
-          "method"
+          "method",
+          "source",
+          "version"
         ],
         "properties": {
           "id": {
@@ -1094,6 +1370,27 @@ export const spec = {
                 "description": "Only shown to the action's owners and admins."
               }
             }
+          },
+          "source": {
+            "type": "string",
+            "enum": [
+              "config",
+              "api"
+            ],
+            "description": "Where the definition lives, app-config or the plugin's database."
+          },
+          "version": {
+            "type": "integer",
+            "description": "1 for app-config actions; counted up by every change of an API action (the `If-Match` of UpdateAction)."
+          },
+          "createdBy": {
+            "type": "string",
+            "description": "Who created an API action (absent for app-config actions)."
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When an API action was last changed (absent for app-config actions)."
           },
           "canRun": {
             "type": "boolean"
@@ -1303,7 +1600,8 @@ export const spec = {
           "canCancel",
           "canRerun",
           "approval",
-          "initiatedVia"
+          "initiatedVia",
+          "actionVersion"
         ],
         "properties": {
           "id": {
@@ -1413,6 +1711,10 @@ export const spec = {
               "actions-registry"
             ],
             "description": "How the run was started: `api` (the REST API, which the plugin's pages use) or `actions-registry` (an agent acting for the user through Backstage's actions registry, as the MCP actions backend does)."
+          },
+          "actionVersion": {
+            "type": "integer",
+            "description": "The version of the action's definition the run was started with."
           }
         }
       },

@@ -1,0 +1,92 @@
+import { ConfigReader } from '@backstage/config';
+import { JsonObject } from '@self-service-actions/plugin-self-service-actions-common';
+import { secretScrubber } from '../dispatch/scrubSecrets';
+import { createAjv, FieldError, inputErrorWithFields } from './inputValidation';
+import { isUrlAllowed, ManagedActionsSettings } from './managedActionsConfig';
+import { ActionConfigError, readAction, ReadActionsOptions } from './readActions';
+import { resolveSecretReferences } from './secretReferences';
+import { ActionDefinition } from './types';
+
+/** The fields of a definition (DESIGN §3); anything else is refused, as a typo would be lost. */
+export const DEFINITION_FIELDS = [
+  'id',
+  'name',
+  'type',
+  'icon',
+  'status',
+  'description',
+  'owner',
+  'visibility',
+  'resultsVisibleTo',
+  'allowedPeople',
+  'allowEntityOwners',
+  'appliesTo',
+  'userInputs',
+  'uiSchema',
+  'agents',
+  'approval',
+  'method',
+];
+
+/** What an API action's definition is stored with. */
+export interface ManagedActionMeta {
+  version: number;
+  createdBy: string;
+  updatedAt: Date;
+}
+
+/**
+ * Reads an owner-managed action's definition exactly as app-config actions are read, after
+ * resolving its `{{ secrets.NAME }}` references, and checks where it sends against
+ * `managedActions.allowedUrls`. Throws an `InputError` with `fieldErrors` by path; no message
+ * holds a resolved secret.
+ */
+export function readManagedAction(
+  definition: JsonObject,
+  meta: ManagedActionMeta,
+  options: Omit<ReadActionsOptions, 'ajv'> & { settings: ManagedActionsSettings },
+): ActionDefinition {
+  const { settings, invokers } = options;
+  const problems: FieldError[] = Object.keys(definition)
+    .filter(key => !DEFINITION_FIELDS.includes(key))
+    .map(path => ({ path, message: 'is not a known field' }));
+  const { resolved, problems: referenceProblems } = resolveSecretReferences(definition, settings.secrets);
+  problems.push(...referenceProblems);
+  if (problems.length > 0) {
+    throw inputErrorWithFields('Invalid action', problems);
+  }
+  const scrub = secretScrubber(settings.secrets.values());
+  let action: ActionDefinition;
+  try {
+    // A fresh ajv: each version's schema is compiled once, and a schema `$id` that an earlier
+    // version used would make a shared instance refuse the new one.
+    action = readAction(new ConfigReader(resolved), 0, { ...options, ajv: createAjv() });
+  } catch (error) {
+    if (error instanceof ActionConfigError) {
+      throw inputErrorWithFields('Invalid action', [{ path: error.field, message: scrub(error.problem) }]);
+    }
+    throw error;
+  }
+  const url = invokers.get(action.method).describe?.(action.method).url;
+  if (!url) {
+    throw inputErrorWithFields('Invalid action', [
+      { path: 'method.type', message: 'cannot be used by managed actions: its invoker does not say where it sends' },
+    ]);
+  }
+  if (!settings.allowedUrls || !isUrlAllowed(url, settings.allowedUrls)) {
+    throw inputErrorWithFields('Invalid action', [
+      {
+        path: 'method.url',
+        message: `must start with one of selfServiceActions.managedActions.allowedUrls (${(settings.allowedUrls ?? []).join(', ')}), not ${scrub(url)}`,
+      },
+    ]);
+  }
+  return {
+    ...action,
+    source: 'api',
+    version: meta.version,
+    createdBy: meta.createdBy,
+    updatedAt: meta.updatedAt.toISOString(),
+    ...(settings.allowPrivateNetworks ? {} : { publicAddressesOnly: true }),
+  };
+}
