@@ -190,6 +190,8 @@ export interface Run {
   initiatedVia: RunInitiatedVia;
   /** The version of the action's definition the run was started with. */
   actionVersion: number;
+  /** A test-fire by an owner or admin (`POST /actions/:id/test`); lists leave these out unless asked. */
+  test: boolean;
 }
 
 /** How a run was started. */

@@ -86,7 +86,16 @@ export class ActionCatalog {
    * The action the caller wants to run on the entity, checked in the order of the contract:
    * unknown entity or invisible action 404, not allowed 403, Draft 409, wrong target 400.
    */
-  async findRunnable(ctx: RequestContext, actionId: string, entityRef?: string): Promise<RunnableAction> {
+  async findRunnable(
+    ctx: RequestContext,
+    actionId: string,
+    entityRef?: string,
+    /**
+     * For a test-fire or a preview: the caller must manage the action (else 403 with this
+     * reason), and a Draft is allowed (its owners try it before activating it).
+     */
+    managersOnly?: string,
+  ): Promise<RunnableAction> {
     const { entities, access, source } = this.options;
     const entity = entityRef ? await entities.find(ctx, entityRef) : undefined;
     const owners = entityOwners(entity);
@@ -95,12 +104,18 @@ export class ActionCatalog {
     if (!action || !caller.canSeeAction(action, owners)) {
       throw new NotFoundError(`Action ${actionId} not found`);
     }
-    const decision = caller.canRunAction(action, owners);
-    if (action.status === 'Draft') {
-      throw new ConflictError(`Action ${actionId} is a Draft and cannot be run`);
-    }
-    if (!decision.allowed) {
-      throw new NotAllowedError(decision.reason);
+    if (managersOnly !== undefined) {
+      if (!caller.manages(action)) {
+        throw new NotAllowedError(managersOnly);
+      }
+    } else {
+      const decision = caller.canRunAction(action, owners);
+      if (action.status === 'Draft') {
+        throw new ConflictError(`Action ${actionId} is a Draft and cannot be run`);
+      }
+      if (!decision.allowed) {
+        throw new NotAllowedError(decision.reason);
+      }
     }
     if (action.appliesTo && !entity) {
       throw new InputError(`Action ${actionId} must be run on an entity (entityRef is required)`);

@@ -83,6 +83,8 @@ export interface RunRecord {
   approval: StoredApproval | null;
   /** How the run was started: the REST API, or an agent through the actions registry. */
   initiatedVia: RunInitiatedVia;
+  /** A test-fire by an owner or admin (POST /actions/:id/test), left out of lists by default. */
+  test: boolean;
   steps: StepRecord[];
   /** Lifecycle events written for the run so far (0 or absent: none). */
   eventSequence?: number;
@@ -143,6 +145,8 @@ export interface RunFilter {
   initiatedBy?: string;
   /** Only runs held for approval; of these actions only, when given. */
   awaitingApproval?: { actionIds?: string[] };
+  /** Include test runs (left out by default). */
+  includeTests?: boolean;
 }
 
 /** Which stale runs an expiry batch ends, and how. */

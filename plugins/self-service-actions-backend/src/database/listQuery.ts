@@ -61,6 +61,8 @@ export function whereListed(query: Knex.QueryBuilder, options: RunListOptions): 
   if (filter.entityRef) query.where('entity_ref', filter.entityRef);
   if (filter.status) query.where('status', filter.status);
   if (filter.initiatedBy) query.where('initiated_by', filter.initiatedBy);
+  // Approvers are shown every run held for them, tests included: a test waits for them too.
+  if (!filter.includeTests && !filter.awaitingApproval) query.where('test', false);
   if (filter.awaitingApproval) {
     query.where({ status: 'pending-approval', dispatch_status: 'held' });
     if (filter.awaitingApproval.actionIds) {

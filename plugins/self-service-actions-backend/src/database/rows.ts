@@ -40,6 +40,7 @@ export interface DbRunRow {
   approval: string | null;
   initiated_via: string;
   event_sequence: number;
+  test: boolean | number;
 }
 
 /** A run row read with its steps aggregated into one JSON column (see stepsJson). */
@@ -173,6 +174,7 @@ export function toRecord(row: DbRunRowWithSteps): RunRecord {
     hasSecretInputs: Boolean(row.has_secret_inputs),
     approval: fromApprovalJson(row.approval),
     initiatedVia: row.initiated_via as RunRecord['initiatedVia'],
+    test: Boolean(row.test),
     steps: steps.map(toStep),
     // Absent rather than 0 when the run has no events (as a new record has none).
     ...(Number(row.event_sequence ?? 0) > 0 ? { eventSequence: Number(row.event_sequence) } : {}),
@@ -186,7 +188,7 @@ export const INSERTED_RUN_COLUMNS = [
   'initiated_by', 'status', 'message', 'messages', 'error', 'error_detail', 'inputs', 'links', 'rerun_of', 'started_at',
   'completed_at', 'created_at', 'updated_at', 'expires_at', 'last_report_at', 'dispatch_status',
   'dispatch_lease_until', 'dispatch_attempts', 'has_secret_inputs', 'revision', 'approval',
-  'initiated_via', 'event_sequence',
+  'initiated_via', 'event_sequence', 'test',
 ] as const;
 
 /** The columns of a new run's row. */
@@ -230,6 +232,7 @@ export function toInsertedRow(run: Omit<RunRecord, 'steps'>): InsertedRun {
     approval: toApprovalJson(run.approval),
     initiated_via: run.initiatedVia,
     event_sequence: run.eventSequence ?? 0,
+    test: run.test,
   };
 }
 

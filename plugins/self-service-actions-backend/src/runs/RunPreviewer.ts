@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { NotAllowedError } from '@backstage/errors';
 import { RequestContext } from '../access/AccessPolicy';
 import { ActionCatalog } from '../actions/ActionCatalog';
 import { Dispatcher } from '../dispatch/Dispatcher';
@@ -18,11 +17,13 @@ export class RunPreviewer {
 
   async preview(ctx: RequestContext, actionId: string, body: unknown): Promise<RunPreview> {
     const { actions, dispatcher } = this.options;
-    const { runnable, validInputs } = await prepareRun(actions, ctx, actionId, body, ({ access, action }) => {
-      if (!access.manages(action)) {
-        throw new NotAllowedError('Only the owners of this action and admins may preview its request');
-      }
-    });
+    const { runnable, validInputs } = await prepareRun(
+      actions,
+      ctx,
+      actionId,
+      body,
+      'Only the owners of this action and admins may preview its request',
+    );
     const { action, entity } = runnable;
     // A token of the form a run's has (so the body is the same size), never stored: shown as ***.
     const { token } = dispatcher.reportsBack(action) ? mintToken() : { token: '' };

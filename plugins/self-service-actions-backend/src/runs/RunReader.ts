@@ -26,6 +26,8 @@ export interface RunListQuery {
   mine?: boolean;
   /** Only the runs the caller may approve or reject now. */
   awaitingMyDecision?: boolean;
+  /** Include test runs (left out by default). */
+  includeTests?: boolean;
   limit?: number;
   cursor?: string;
   /** newest (default) or oldest first. */
@@ -88,6 +90,7 @@ export class RunReader {
         entityRef: query.entityRef ? normalizeEntityRef(query.entityRef) : undefined,
         status: query.status as RunStatus | undefined,
         initiatedBy: query.mine ? access.caller.userRef : undefined,
+        includeTests: query.includeTests,
         ...(query.awaitingMyDecision ? { awaitingApproval: this.awaitingFilter(access, allowed) } : {}),
       },
       visibility: allowed.visibility,

@@ -69,14 +69,29 @@ export class RunService {
    * Stores a run, then invokes its external system and answers the run as it is after the
    * immediate answer (or the timeout). A refused request stores and sends nothing.
    */
+  /**
+   * A test-fire (`POST /actions/:id/test`): a real run, marked `test`, by an owner or admin,
+   * of a Draft as well (its owners try it before activating it).
+   */
+  createTestRun(ctx: RequestContext, actionId: string, body: unknown): Promise<Run> {
+    return this.createRun(ctx, actionId, body, null, true);
+  }
+
   async createRun(
     ctx: RequestContext,
     actionId: string,
     body: unknown,
     rerunOf: string | null = null,
+    test = false,
   ): Promise<Run> {
     const { store, actions, dispatcher, reader, settings } = this.options;
-    const { runnable, validInputs } = await prepareRun(actions, ctx, actionId, body);
+    const { runnable, validInputs } = await prepareRun(
+      actions,
+      ctx,
+      actionId,
+      body,
+      test ? 'Only the owners of this action and admins may test it' : undefined,
+    );
     const { action, entity, access } = runnable;
 
     const now = new Date();
@@ -106,6 +121,7 @@ export class RunService {
       hasSecretInputs: hasSecretInputValues(action.userInputs, validInputs),
       rerunOf,
       initiatedVia: ctx.via,
+      test,
       now,
       leaseUntil: dispatcher.leaseUntil(action, now),
       settings,

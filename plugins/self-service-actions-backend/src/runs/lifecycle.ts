@@ -76,6 +76,8 @@ export function newRun(options: {
   hasSecretInputs: boolean;
   rerunOf: string | null;
   initiatedVia: RunInitiatedVia;
+  /** A test-fire by an owner or admin. */
+  test?: boolean;
   now: Date;
   leaseUntil: Date;
   settings: RunSettings;
@@ -117,6 +119,7 @@ export function newRun(options: {
     dispatchAttempts: 1,
     hasSecretInputs: options.hasSecretInputs,
     initiatedVia: options.initiatedVia,
+    test: options.test ?? false,
     approval: approval
       ? {
           approvers: approval.approvers,

@@ -1,7 +1,7 @@
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { isJsonObject } from '@self-service-actions/plugin-self-service-actions-common';
 import { RequestContext } from '../access/AccessPolicy';
-import { ActionCatalog, RunnableAction } from '../actions/ActionCatalog';
+import { ActionCatalog } from '../actions/ActionCatalog';
 import { inputErrorWithFields } from '../actions/inputValidation';
 
 /** Why a Delete action (or one that says so) refuses runs by agents. */
@@ -21,14 +21,15 @@ export function refuseUnknownKeys(body: object, known: string[]): void {
 /**
  * What creating a run checks before anything is built, in its order: the body, the action and
  * entity the caller may see and run (404, 403, 409 for a Draft), then the inputs (400). A
- * preview passes `mayPass`, its own access rule, which runs between the last two.
+ * preview or a test-fire passes `managersOnly`, the reason it refuses those who do not manage
+ * the action (403) instead of the run rules; a Draft is allowed then.
  */
 export async function prepareRun(
   actions: ActionCatalog,
   ctx: RequestContext,
   actionId: string,
   body: unknown,
-  mayPass?: (runnable: RunnableAction) => void,
+  managersOnly?: string,
 ) {
   if (!isJsonObject(body)) {
     throw new InputError('The request body must be a JSON object');
@@ -38,11 +39,10 @@ export async function prepareRun(
   if (entityRef !== undefined && entityRef !== null && typeof entityRef !== 'string') {
     throw new InputError('entityRef must be a string');
   }
-  const runnable = await actions.findRunnable(ctx, actionId, entityRef || undefined);
+  const runnable = await actions.findRunnable(ctx, actionId, entityRef || undefined, managersOnly);
   if (ctx.via === 'actions-registry' && !runnable.action.agentsAllowed) {
     throw new NotAllowedError(AGENTS_NOT_ALLOWED);
   }
-  mayPass?.(runnable);
   if (!isJsonObject(inputs)) {
     throw new InputError('inputs must be an object');
   }

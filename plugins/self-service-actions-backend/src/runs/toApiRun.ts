@@ -84,6 +84,7 @@ export function toApiRun(
         }
       : null,
     actionVersion: run.actionSnapshot.version,
+    test: run.test,
     initiatedVia: run.initiatedVia,
   };
 }

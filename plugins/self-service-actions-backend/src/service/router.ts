@@ -211,6 +211,14 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       );
   });
 
+  api.post('/actions/:id/test', async (req, res) => {
+    const ctx = await requestContext(req);
+    const meta = { actionId: req.params.id, test: true };
+    res
+      .status(201)
+      .json(await audited(req, 'run-create', 'medium', meta, () => runs.createTestRun(ctx, req.params.id, req.body ?? {})));
+  });
+
   api.post('/actions/:id/preview', async (req, res) => {
     const ctx = await requestContext(req);
     const meta = { actionId: req.params.id };
@@ -230,7 +238,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const ctx = await requestContext(req);
     // The validator has checked every parameter against the spec (and may have converted
     // limit and mine from their text); String() and Number() take either form.
-    const { actionId, entityRef, status, mine, awaitingMyDecision, limit, cursor, order } = req.query;
+    const { actionId, entityRef, status, mine, awaitingMyDecision, includeTests, limit, cursor, order } = req.query;
     res.json(
       await reader.listRuns(ctx, {
         actionId,
@@ -238,6 +246,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
         status,
         mine: String(mine) === 'true',
         awaitingMyDecision: String(awaitingMyDecision) === 'true',
+        includeTests: String(includeTests) === 'true',
         limit: limit === undefined ? undefined : Number(limit),
         cursor,
         order,

@@ -107,6 +107,7 @@ export function sampleRun(overrides: Partial<RunRecord> = {}): Omit<RunRecord, '
     hasSecretInputs: false,
     approval: null,
     initiatedVia: 'api',
+    test: false,
     ...overrides,
   };
 }

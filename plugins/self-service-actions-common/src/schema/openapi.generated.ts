@@ -64,6 +64,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/actions/{id}/test": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description A real run of the action marked `test`, by one of its owners or an admin, of a Draft as well as of an Active action (test-fire before activating). Checked as CreateRun is except that a Draft is allowed and the caller must manage the action: 404 unknown or invisible, 403 not an owner or admin, 400 invalid inputs or entity. Runs lists leave test runs out unless `includeTests=true`. */
+    post: operations["TestRun"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/actions/{id}/runs": {
     parameters: {
       query?: never;
@@ -500,6 +517,8 @@ export interface components {
       initiatedVia: "api" | "actions-registry";
       /** @description The version of the action's definition the run was started with. */
       actionVersion: number;
+      /** @description A test-fire by an owner or admin (TestRun); lists leave these out unless `includeTests=true`. */
+      test: boolean;
     };
     /** @description A page of runs, newest first. */
     RunList: {
@@ -868,6 +887,37 @@ export interface operations {
       409: components["responses"]["Conflict"];
     };
   };
+  TestRun: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components["parameters"]["id"];
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["CreateRunRequest"];
+      };
+    };
+    responses: {
+      /** @description The test run. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Run"];
+        };
+      };
+      400: components["responses"]["BadRequest"];
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      413: components["responses"]["PayloadTooLarge"];
+    };
+  };
   CreateRun: {
     parameters: {
       query?: never;
@@ -945,6 +995,8 @@ export interface operations {
         mine?: boolean;
         /** @description The most runs to answer (20 when not given). */
         limit?: number;
+        /** @description Include test runs (TestRun), which are left out by default. (Runs awaiting the caller's decision include them always.) */
+        includeTests?: boolean;
         /** @description Only the runs the caller may approve or reject now (pending approval, the caller an approver or an admin, not decided yet, not their own unless the action allows it). Such a page may hold fewer than `limit` runs while `nextCursor` says there are more. */
         awaitingMyDecision?: boolean;
         /** @description `newest` first (the default) or `oldest` first, by creation time; a cursor pages on in the order of the page that gave it. */

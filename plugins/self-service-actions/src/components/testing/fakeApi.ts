@@ -53,6 +53,7 @@ export function aRun(overrides: Partial<Run> = {}): Run {
     approval: null,
     initiatedVia: 'api',
     actionVersion: 1,
+    test: false,
     ...overrides,
   };
 }

@@ -297,6 +297,54 @@ export const spec = {
         }
       }
     },
+    "/actions/{id}/test": {
+      "post": {
+        "operationId": "TestRun",
+        "description": "A real run of the action marked `test`, by one of its owners or an admin, of a Draft as well as of an Active action (test-fire before activating). Checked as CreateRun is except that a Draft is allowed and the caller must manage the action: 404 unknown or invisible, 403 not an owner or admin, 400 invalid inputs or entity. Runs lists leave test runs out unless `includeTests=true`.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/id"
+          }
+        ],
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/CreateRunRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The test run.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Run"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          }
+        }
+      }
+    },
     "/actions/{id}/runs": {
       "post": {
         "operationId": "CreateRun",
@@ -454,6 +502,16 @@ export const spec = {
               "type": "integer",
               "minimum": 1,
               "maximum": 100
+            }
+          },
+          {
+            "name": "includeTests",
+            "in": "query",
+            "description": "Include test runs (TestRun), which are left out by default. (Runs awaiting the caller's decision include them always.)",
+            "required": false,
+            "allowReserved": true,
+            "schema": {
+              "type": "boolean"
             }
           },
           {
@@ -1601,7 +1659,8 @@ export const spec = {
           "canRerun",
           "approval",
           "initiatedVia",
-          "actionVersion"
+          "actionVersion",
+          "test"
         ],
         "properties": {
           "id": {
@@ -1715,6 +1774,10 @@ export const spec = {
           "actionVersion": {
             "type": "integer",
             "description": "The version of the action's definition the run was started with."
+          },
+          "test": {
+            "type": "boolean",
+            "description": "A test-fire by an owner or admin (TestRun); lists leave these out unless `includeTests=true`."
           }
         }
       },
