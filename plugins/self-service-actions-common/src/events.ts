@@ -88,6 +88,13 @@ export interface CallerInfo {
   userEntityRef: string;
   /** In `selfServiceActions.admins`, directly or through a group. */
   admin: boolean;
+  /**
+   * Whether the caller may create actions through the API (managed actions are on and the
+   * permission policy allows `self-service-actions.action.create`).
+   */
+  canCreateActions: boolean;
+  /** Where owner-managed actions may send (`managedActions.allowedUrls`); empty when off. */
+  allowedUrls: string[];
 }
 
 /** A request as a run would send it, secrets as `***` (`POST /actions/:id/preview`). @public */

@@ -13,7 +13,7 @@ import PlayCircleIcon from '@material-ui/icons/PlayCircleOutline';
 import { selfServiceActionsApiRef } from './api/SelfServiceActionsApi';
 import { SelfServiceActionsClient } from './api/SelfServiceActionsClient';
 import { isSelfServiceActionsAvailable } from './conditions';
-import { rootRouteRef, runRouteRef } from './routes';
+import { editActionRouteRef, newActionRouteRef, rootRouteRef, runRouteRef } from './routes';
 
 const selfServiceActionsApi = ApiBlueprint.make({
   params: defineParams =>
@@ -65,7 +65,7 @@ const entitySelfServiceCard = EntityCardBlueprint.make({
 /** The self-service actions plugin for the new frontend system. */
 export default createFrontendPlugin({
   pluginId: 'self-service-actions',
-  routes: { root: rootRouteRef, run: runRouteRef },
+  routes: { root: rootRouteRef, run: runRouteRef, newAction: newActionRouteRef, editAction: editActionRouteRef },
   extensions: [
     selfServiceActionsApi,
     selfServiceActionsPage,

@@ -8,7 +8,7 @@ import {
 } from '@backstage/core-plugin-api';
 import { selfServiceActionsApiRef } from './api/SelfServiceActionsApi';
 import { SelfServiceActionsClient } from './api/SelfServiceActionsClient';
-import { rootRouteRef, runRouteRef } from './routes';
+import { editActionRouteRef, newActionRouteRef, rootRouteRef, runRouteRef } from './routes';
 
 /** The self-service actions frontend plugin. */
 export const selfServiceActionsPlugin = createPlugin({
@@ -24,6 +24,8 @@ export const selfServiceActionsPlugin = createPlugin({
   routes: {
     root: rootRouteRef,
     run: runRouteRef,
+    newAction: newActionRouteRef,
+    editAction: editActionRouteRef,
   },
 });
 

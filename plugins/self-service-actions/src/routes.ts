@@ -9,3 +9,17 @@ export const runRouteRef = createSubRouteRef({
   parent: rootRouteRef,
   path: '/runs/:id',
 });
+
+/** The editor of a new owner-managed action. */
+export const newActionRouteRef = createSubRouteRef({
+  id: 'self-service-actions/new-action',
+  parent: rootRouteRef,
+  path: '/actions/new',
+});
+
+/** The editor of an owner-managed action (a read-only view for those who may not change it). */
+export const editActionRouteRef = createSubRouteRef({
+  id: 'self-service-actions/edit-action',
+  parent: rootRouteRef,
+  path: '/actions/:id/edit',
+});

@@ -72,6 +72,15 @@ export class ManagedActions {
     return this.options.now?.() ?? new Date();
   }
 
+  /** Whether the caller may create actions, and where they may send (for `GET /me`). */
+  async creation(ctx: RequestContext): Promise<{ canCreateActions: boolean; allowedUrls: string[] }> {
+    if (!this.options.source.enabled) {
+      return { canCreateActions: false, allowedUrls: [] };
+    }
+    const decisions = await this.options.gate.decideManagement(ctx.credentials);
+    return { canCreateActions: decisions.mayCreate, allowedUrls: this.options.settings.allowedUrls ?? [] };
+  }
+
   async create(ctx: RequestContext, body: unknown): Promise<SavedAction> {
     if (!this.options.source.enabled) {
       throw new NotAllowedError(MANAGED_ACTIONS_OFF);

@@ -26,7 +26,7 @@ export class EventAdmin {
   ) {}
 
   /** Who the caller is: anyone may ask (the frontend shows admin views by it). */
-  caller(ctx: RequestContext): CallerInfo {
+  caller(ctx: RequestContext): Pick<CallerInfo, 'userEntityRef' | 'admin'> {
     return { userEntityRef: ctx.caller.userRef, admin: this.options.rules.isAdmin(ctx.caller) };
   }
 

@@ -353,8 +353,9 @@ describe.each(databases.eachSupportedId())('lifecycle events on %p', databaseId 
       expect(res.body.error).toMatchObject({ name: 'NotAllowedError' });
       // GET /me tells the frontend whether to show the admins' view at all.
       const me = async (person: Person) => (await request(server).get(api('/me')).set(as(person))).body;
-      expect(await me('admin')).toEqual({ userEntityRef: 'user:default/ada', admin: true });
-      expect(await me('owner')).toEqual({ userEntityRef: 'user:default/olivia', admin: false });
+      const off = { canCreateActions: false, allowedUrls: [] };
+      expect(await me('admin')).toEqual({ userEntityRef: 'user:default/ada', admin: true, ...off });
+      expect(await me('owner')).toEqual({ userEntityRef: 'user:default/olivia', admin: false, ...off });
       expect((await request(server).get(api('/me'))).status).toBe(401);
       expect((await request(server).get(api('/events/deliveries'))).status).toBe(401);
     });

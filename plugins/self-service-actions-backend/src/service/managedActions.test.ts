@@ -1,8 +1,10 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import request from 'supertest';
 import { Person } from '../testing/fixtures';
 import { started, useRouterHarness } from '../testing/routerHarness';
 import { dumpDatabase } from '../testing/secretScan';
+import { policyPermissions } from '../testing/testBackend';
 
 jest.setTimeout(60_000);
 
@@ -82,6 +84,16 @@ describe.each(databases.eachSupportedId())('owner-managed actions on %p', databa
     const [hook] = h.receiver.requests;
     expect(hook.headers.authorization).toBe(`Bearer ${ROTATE_TOKEN}`);
     expect(hook.headers['webhook-signature']).toMatch(/^v1,/);
+  });
+
+  it('tells callers through GET /me that they may create actions, and where they may send', async () => {
+    const me = await request(h.server).get(h.api('/me')).set(h.as('allowed'));
+    expect(me.body).toEqual({
+      userEntityRef: 'user:default/jane',
+      admin: false,
+      canCreateActions: true,
+      allowedUrls: [`${h.receiverUrl}/hooks/`],
+    });
   });
 
   it('defaults id to a slug of the name and owner to the caller; anyone may own their own', async () => {
@@ -239,5 +251,41 @@ describe.each(databases.eachSupportedId())('owner-managed actions switched off o
       'Creating actions through the API is off: selfServiceActions.managedActions.allowedUrls is not set',
     );
     expect(Number((await h.knex('managed_actions').count({ n: '*' }))[0].n)).toBe(0);
+  });
+});
+
+describe.each(databases.eachSupportedId())('owner-managed actions under a permission policy on %p', databaseId => {
+  // The policy denies creating and changing actions, and allows deleting them.
+  const h = useRouterHarness(databaseId, databases, {
+    permissions: policyPermissions(name =>
+      ['self-service-actions.action.create', 'self-service-actions.action.update'].includes(name)
+        ? { result: AuthorizeResult.DENY }
+        : { result: AuthorizeResult.ALLOW },
+    ),
+    selfServiceActions: (receiverUrl: string) => ({
+      managedActions: { allowedUrls: [`${receiverUrl}/hooks/`], allowPrivateNetworks: true },
+      secrets: { ROTATE_TOKEN, ROTATE_SIGNING: SIGNING },
+    }),
+  });
+
+  it('lets a DENY win over the owner rules for create and update, not for delete', async () => {
+    const refused = await request(h.server).post(h.api('/actions')).set(h.as('admin')).send(definition(h.receiverUrl));
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toBe('The permission policy does not allow you to create actions');
+    expect((await request(h.server).get(h.api('/me')).set(h.as('admin'))).body.canCreateActions).toBe(false);
+    // one saved before the policy changed
+    await h.knex('managed_actions').insert({
+      id: 'rotate-keys',
+      definition: JSON.stringify({ ...definition(h.receiverUrl), id: 'rotate-keys' }),
+      version: 1,
+      created_by: 'user:default/olivia',
+      created_at: new Date(),
+      updated_by: 'user:default/olivia',
+      updated_at: new Date(),
+    });
+    const put = await request(h.server).put(h.api('/actions/rotate-keys')).set(h.as('owner')).set('If-Match', '1').send(definition(h.receiverUrl));
+    expect(put.status).toBe(403);
+    expect(put.body.error.message).toBe('The permission policy does not allow you to change this action');
+    expect((await request(h.server).delete(h.api('/actions/rotate-keys')).set(h.as('owner'))).status).toBe(204);
   });
 });

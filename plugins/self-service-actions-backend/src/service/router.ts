@@ -298,7 +298,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   api.get('/me', async (req, res) => {
-    res.json(events.caller(await requestContext(req)));
+    const ctx = await requestContext(req);
+    res.json({ ...events.caller(ctx), ...(await managed.creation(ctx)) });
   });
 
   api.get('/events/deliveries', async (req, res) => {

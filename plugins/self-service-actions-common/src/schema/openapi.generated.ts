@@ -551,6 +551,10 @@ export interface components {
       userEntityRef: string;
       /** @description In `selfServiceActions.admins` (directly or through a group). */
       admin: boolean;
+      /** @description Managed actions are on (`managedActions.allowedUrls`) and the permission policy allows `self-service-actions.action.create`. */
+      canCreateActions: boolean;
+      /** @description Where owner-managed actions may send; empty when managed actions are off. */
+      allowedUrls: string[];
     };
     /**
      * @description The kind of change a lifecycle event tells of.

@@ -1,5 +1,6 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import {
+  ActionDefinitionDocument,
   ActionListItem,
   CreateRunRequest,
   EventDelivery,
@@ -22,6 +23,8 @@ export interface ListRunsOptions {
   mine?: boolean;
   /** Only the runs the user may approve or reject now. */
   awaitingMyDecision?: boolean;
+  /** Include test runs (left out by default). */
+  includeTests?: boolean;
   limit?: number;
   cursor?: string;
   /** By creation time: newest first (default) or oldest first. */
@@ -62,8 +65,21 @@ export interface SelfServiceActionsApi {
    * secrets as `***`; nothing is stored or sent.
    */
   previewRun(actionId: string, request: CreateRunRequest): Promise<RunPreview>;
-  /** Who the signed-in user is to the plugin (whether they are an admin). */
+  /**
+   * Who the signed-in user is to the plugin: whether they are an admin, whether they may
+   * create actions and where those may send.
+   */
   getCaller(): Promise<CallerInfo>;
+  /** Creates an owner-managed action (`fieldErrors` on the ResponseError's body when invalid). */
+  createAction(definition: JsonObject): Promise<PublicActionDefinition>;
+  /** Replaces an owner-managed action's definition; 412 when `version` is no longer current. */
+  updateAction(id: string, version: number, definition: JsonObject): Promise<PublicActionDefinition>;
+  /** Deletes an owner-managed action (its runs stay readable). */
+  deleteAction(id: string, version?: number): Promise<void>;
+  /** An owner-managed action's definition as saved, for its editor (owners and admins). */
+  getActionDefinition(id: string): Promise<ActionDefinitionDocument>;
+  /** A real run marked `test`, of a Draft too (owners and admins). */
+  testRun(actionId: string, request: CreateRunRequest): Promise<Run>;
   /**
    * Sends a delivered or failed event to its subscriber again; answers the delivery, pending
    * again. Admins only (403); 404 for an unknown delivery, 409 while it is still pending.

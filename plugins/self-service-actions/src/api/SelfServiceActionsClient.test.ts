@@ -180,6 +180,38 @@ describe('SelfServiceActionsClient', () => {
     expect(await client().getCaller()).toEqual({ userEntityRef: 'user:default/ada', admin: true });
   });
 
+  it('changes an action with PUT and If-Match, deletes with DELETE (204), reads its definition', async () => {
+    const seen: Array<{ method: string; ifMatch: string | null; body?: unknown }> = [];
+    server.use(
+      http.post(`${baseUrl}/actions`, async ({ request }) => {
+        seen.push({ method: 'POST', ifMatch: request.headers.get('if-match'), body: await request.json() });
+        return HttpResponse.json({ id: 'flush', version: 1 }, { status: 201 });
+      }),
+      http.put(`${baseUrl}/actions/flush`, async ({ request }) => {
+        seen.push({ method: 'PUT', ifMatch: request.headers.get('if-match'), body: await request.json() });
+        return HttpResponse.json({ id: 'flush', version: 3 });
+      }),
+      http.delete(`${baseUrl}/actions/flush`, ({ request }) => {
+        seen.push({ method: 'DELETE', ifMatch: request.headers.get('if-match') });
+        return new HttpResponse(null, { status: 204 });
+      }),
+      http.get(`${baseUrl}/actions/flush/definition`, () =>
+        HttpResponse.json({ id: 'flush', version: 3, definition: { name: 'Flush' } }),
+      ),
+      http.post(`${baseUrl}/actions/flush/test`, async ({ request }) => HttpResponse.json({ id: 't1', test: true, sent: await request.json() }, { status: 201 })),
+    );
+    await client().createAction({ name: 'Flush' });
+    expect(await client().updateAction('flush', 2, { name: 'Flush all' })).toEqual({ id: 'flush', version: 3 });
+    expect(await client().deleteAction('flush', 3)).toBeUndefined();
+    expect(seen).toEqual([
+      { method: 'POST', ifMatch: null, body: { name: 'Flush' } },
+      { method: 'PUT', ifMatch: '"2"', body: { name: 'Flush all' } },
+      { method: 'DELETE', ifMatch: '"3"' },
+    ]);
+    expect(await client().getActionDefinition('flush')).toEqual({ id: 'flush', version: 3, definition: { name: 'Flush' } });
+    expect(await client().testRun('flush', { inputs: { a: 1 } })).toMatchObject({ id: 't1', sent: { inputs: { a: 1 } } });
+  });
+
   it('previews a run with POST /actions/:id/preview and the run body', async () => {
     let seen: unknown;
     server.use(

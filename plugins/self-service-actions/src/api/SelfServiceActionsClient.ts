@@ -1,6 +1,7 @@
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
+  ActionDefinitionDocument,
   ActionListItem,
   CreateRunRequest,
   EventDelivery,
@@ -24,7 +25,7 @@ import {
 // compile. The answers are the spec's schemas, which -common checks against Run & co.
 
 type Path = keyof OpenApiPaths;
-type Method = 'get' | 'post';
+type Method = 'get' | 'post' | 'put' | 'delete';
 /** The methods a path has in the spec. */
 type MethodOf<P extends Path> = {
   [M in Method]: OpenApiPaths[P][M] extends { responses: unknown } ? M : never;
@@ -49,6 +50,8 @@ type RequestOptions<Op> = ([PathParams<Op>] extends [never]
   : { params: PathParams<Op> }) & {
   query?: QueryParams<Op>;
   body?: RequestBody<Op>;
+  /** Request headers (`If-Match` of the routes that change an action). */
+  headers?: Record<string, string>;
 };
 /** The JSON of a route's success answer (200 or 201). */
 type Answer<Op> = Op extends { responses: infer Responses }
@@ -91,6 +94,7 @@ export class SelfServiceActionsClient implements SelfServiceActionsApi {
         status: options.status,
         mine: options.mine ? true : undefined,
         awaitingMyDecision: options.awaitingMyDecision ? true : undefined,
+        includeTests: options.includeTests ? true : undefined,
         limit: options.limit,
         cursor: options.cursor,
         order: options.order,
@@ -139,6 +143,33 @@ export class SelfServiceActionsClient implements SelfServiceActionsApi {
     return this.request('post', '/actions/{id}/preview', { params: { id: actionId }, body });
   }
 
+  createAction(definition: JsonObject): Promise<PublicActionDefinition> {
+    return this.request('post', '/actions', { body: definition });
+  }
+
+  updateAction(id: string, version: number, definition: JsonObject): Promise<PublicActionDefinition> {
+    return this.request('put', '/actions/{id}', {
+      params: { id },
+      headers: { 'if-match': `"${version}"` },
+      body: definition,
+    });
+  }
+
+  async deleteAction(id: string, version?: number): Promise<void> {
+    await this.request('delete', '/actions/{id}', {
+      params: { id },
+      headers: version === undefined ? {} : { 'if-match': `"${version}"` },
+    });
+  }
+
+  getActionDefinition(id: string): Promise<ActionDefinitionDocument> {
+    return this.request('get', '/actions/{id}/definition', { params: { id } });
+  }
+
+  testRun(actionId: string, body: CreateRunRequest): Promise<Run> {
+    return this.request('post', '/actions/{id}/test', { params: { id: actionId }, body });
+  }
+
   getCaller(): Promise<CallerInfo> {
     return this.request('get', '/me', {});
   }
@@ -169,17 +200,17 @@ export class SelfServiceActionsClient implements SelfServiceActionsApi {
       `${baseUrl}${resolvedPath}${search ? `?${search}` : ''}`,
       {
         method: method.toUpperCase(),
-        ...(options.body === undefined
-          ? {}
-          : {
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify(options.body),
-            }),
+        headers: {
+          ...options.headers,
+          ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
       },
     );
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }
-    return await response.json();
+    // 204 (a deleted action) has no body.
+    return response.status === 204 ? (undefined as never) : await response.json();
   }
 }

@@ -10,7 +10,9 @@ import ListItemIcon from '@material-ui/core/ListItemIcon';
 import ListItemSecondaryAction from '@material-ui/core/ListItemSecondaryAction';
 import ListItemText from '@material-ui/core/ListItemText';
 import Tooltip from '@material-ui/core/Tooltip';
+import { Link } from '@backstage/core-components';
 import { ActionIcon } from '../ActionIcon/ActionIcon';
+import { useActionEditorLink } from '../../hooks/useActionEditorLink';
 import { ApiErrorPanel } from '../ApiErrorPanel/ApiErrorPanel';
 
 /** Props of {@link ActionList}. */
@@ -28,6 +30,7 @@ export interface ActionListProps {
 /** Actions with icon, type, description and Draft badge; Run is disabled with the reason when not allowed. */
 export function ActionList(props: ActionListProps) {
   const { actions, loading, error, onRetry, entity, onRun } = props;
+  const editorLink = useActionEditorLink();
   if (loading) {
     return <Progress />;
   }
@@ -62,6 +65,10 @@ export function ActionList(props: ActionListProps) {
             Run
           </Button>
         );
+        // Actions made in the portal link to their editor: owners and admins (who see where the
+        // action sends) edit it, others see its configuration.
+        const editor = action.source === 'api' ? editorLink(action.id) : undefined;
+        const manages = action.method.url !== undefined;
         return (
           <ListItem key={action.id} data-testid={`action-${action.id}`}>
             <ListItemIcon>
@@ -76,9 +83,21 @@ export function ActionList(props: ActionListProps) {
                 </Box>
               }
               secondary={action.description}
-              style={{ paddingRight: 96 }}
+              style={{ paddingRight: editor ? 176 : 96 }}
             />
             <ListItemSecondaryAction>
+              {editor && (
+                <Box component="span" mr={1}>
+                  <Button
+                    size="small"
+                    component={Link}
+                    to={editor}
+                    aria-label={`${manages ? 'Edit' : 'View'} ${action.name}`}
+                  >
+                    {manages ? 'Edit' : 'View'}
+                  </Button>
+                </Box>
+              )}
               {action.canRun ? (
                 runButton
               ) : (

@@ -57,7 +57,7 @@ describe('EventDeliveries', () => {
 
   it('renders nothing and asks for no deliveries when GET /me says the user is no admin', async () => {
     const { api } = await renderCard({
-      getCaller: jest.fn(async () => ({ userEntityRef: 'user:default/jane', admin: false })),
+      getCaller: jest.fn(async () => ({ userEntityRef: 'user:default/jane', admin: false, canCreateActions: false, allowedUrls: [] })),
     });
     await waitFor(() => expect(api.getCaller).toHaveBeenCalled());
     await act(async () => {});

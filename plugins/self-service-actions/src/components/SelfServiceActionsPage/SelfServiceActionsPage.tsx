@@ -5,6 +5,8 @@ import { ActionsPanel } from '../ActionsPanel/ActionsPanel';
 import { AwaitingApprovals } from '../AwaitingApprovals/AwaitingApprovals';
 import { EventDeliveries } from '../EventDeliveries/EventDeliveries';
 import { RunPage } from '../RunPage/RunPage';
+import { ActionEditorPage } from '../ActionEditor/ActionEditorPage';
+import { NewActionButton } from '../ActionEditor/NewActionButton';
 
 function OverviewPage() {
   return (
@@ -12,7 +14,9 @@ function OverviewPage() {
       <Header
         title="Self-service actions"
         subtitle="Run global actions and follow every run you may see. Entity actions live on each entity's page."
-      />
+      >
+        <NewActionButton />
+      </Header>
       <Content>
         <Box mb={3}>
           <AwaitingApprovals />
@@ -36,6 +40,8 @@ export function SelfServiceActionsPage() {
     <Routes>
       <Route path="/" element={<OverviewPage />} />
       <Route path="/runs/:id" element={<RunPage />} />
+      <Route path="/actions/new" element={<ActionEditorPage />} />
+      <Route path="/actions/:id/edit" element={<ActionEditorPage />} />
     </Routes>
   );
 }

@@ -1,4 +1,4 @@
-import { ActionListItem, EventDelivery, Run } from '@self-service-actions/plugin-self-service-actions-common';
+import { ActionListItem, EventDelivery, JsonObject, Run } from '@self-service-actions/plugin-self-service-actions-common';
 import { SelfServiceActionsApi } from '../../api/SelfServiceActionsApi';
 
 /** A Restart action for the tests. */
@@ -26,6 +26,42 @@ export const restartAction: ActionListItem = {
   version: 1,
   canRun: true,
 };
+
+/** The saved definition of an owner-managed action for the tests (as GET /actions/:id/definition). */
+export const managedDefinition: JsonObject = {
+  id: 'rotate-keys',
+  name: 'Rotate keys',
+  type: 'Day2',
+  icon: 'build',
+  status: 'Draft',
+  owner: 'group:default/team-a',
+  appliesTo: ['Service'],
+  allowedPeople: ['group:default/team-a'],
+  userInputs: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', title: 'Reason' } } },
+  approval: { approvers: ['group:default/platform'] },
+  method: {
+    type: 'Webhook',
+    url: 'https://hooks.example.com/rotate',
+    headers: { Authorization: 'Bearer {{ secrets.ROTATE_TOKEN }}' },
+    queryParameters: { env: 'prod' },
+  },
+};
+
+/** An owner-managed action as the API answers it, with overrides. */
+export function managedAction(overrides: Partial<ActionListItem> = {}): ActionListItem {
+  return {
+    ...restartAction,
+    id: 'rotate-keys',
+    name: 'Rotate keys',
+    status: 'Draft',
+    source: 'api',
+    version: 1,
+    createdBy: 'user:default/jane',
+    updatedAt: '2026-12-05T10:00:00.000Z',
+    method: { type: 'Webhook', url: 'https://hooks.example.com/rotate' },
+    ...overrides,
+  };
+}
 
 /** A run for the tests. */
 export function aRun(overrides: Partial<Run> = {}): Run {
@@ -96,8 +132,15 @@ export function fakeApi(overrides: Partial<SelfServiceActionsApi> = {}): jest.Mo
       request: { method: 'POST', url: 'https://hooks.example.com/restart', headers: { Authorization: '***' }, body: '{"inputs":{"reason":"stuck"}}' },
       signature: { headers: { 'webhook-id': 'preview-1', 'webhook-signature': 'v1,***' } },
     })),
-    getCaller: jest.fn(async () => ({ userEntityRef: 'user:default/ada', admin: true })),
+    getCaller: jest.fn(async () => ({ userEntityRef: 'user:default/ada', admin: true, canCreateActions: true, allowedUrls: ['https://hooks.example.com/'] })),
     retryEventDelivery: jest.fn(async () => aDelivery({ status: 'pending', attempts: 0 })),
+    createAction: jest.fn(async (definition: JsonObject) => managedAction({ ...definition } as any)),
+    updateAction: jest.fn(async (_id: string, version: number, definition: JsonObject) =>
+      managedAction({ ...(definition as any), version: version + 1 }),
+    ),
+    deleteAction: jest.fn(async () => undefined),
+    getActionDefinition: jest.fn(async () => ({ id: 'rotate-keys', version: 3, definition: managedDefinition })),
+    testRun: jest.fn(async () => aRun({ id: 'test-run-1', actionId: 'rotate-keys', test: true })),
     ...overrides,
   } as jest.Mocked<SelfServiceActionsApi>;
 }

@@ -1866,7 +1866,9 @@ export const spec = {
         "additionalProperties": false,
         "required": [
           "userEntityRef",
-          "admin"
+          "admin",
+          "canCreateActions",
+          "allowedUrls"
         ],
         "properties": {
           "userEntityRef": {
@@ -1875,6 +1877,17 @@ export const spec = {
           "admin": {
             "type": "boolean",
             "description": "In `selfServiceActions.admins` (directly or through a group)."
+          },
+          "canCreateActions": {
+            "type": "boolean",
+            "description": "Managed actions are on (`managedActions.allowedUrls`) and the permission policy allows `self-service-actions.action.create`."
+          },
+          "allowedUrls": {
+            "type": "array",
+            "description": "Where owner-managed actions may send; empty when managed actions are off.",
+            "items": {
+              "type": "string"
+            }
           }
         }
       },
