@@ -6,6 +6,7 @@
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { seedManagedAction } = require('./demo-managed-action');
 
 const root = path.resolve(__dirname, '..');
 const cli = require.resolve('@backstage/cli/bin/backstage-cli', { paths: [root] });
@@ -46,6 +47,10 @@ run(
   { NODE_ENV: 'development' },
 );
 const hasApp = fs.existsSync(path.join(root, 'packages/app/package.json'));
+// Jane's team's action made in the portal (scripts/demo-managed-action.js), once the backend is up.
+seedManagedAction({ backendUrl: 'http://localhost:7007', receiverUrl: process.env.DEMO_RECEIVER_URL ?? 'http://127.0.0.1:7008' })
+  .then(done => console.log(`[demo] ${done}: open the payments service > Self-service > Purge CDN cache > Edit`))
+  .catch(error => console.log(`[demo] the managed demo action was not created: ${error.message}`));
 if (hasApp) {
   run('app', process.execPath, [cli, 'package', 'start', '--config', '../../app-config.yaml'], 'packages/app', {
     NODE_ENV: 'development',

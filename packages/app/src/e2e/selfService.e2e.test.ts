@@ -238,6 +238,14 @@ describe('self-service actions in the browser', () => {
       screen: 'Self-service page',
       violations: [],
     });
+
+    // the editor of the action Jane's team made in the portal
+    await page.goto(`${appUrl}/self-service-actions/actions/purge-cdn/edit`);
+    await page.getByLabel('Paths').waitFor();
+    expect({ screen: 'action editor', violations: await seriousViolations(page) }).toEqual({
+      screen: 'action editor',
+      violations: [],
+    });
   });
 
   it('re-runs a Delete run only after the entity name is typed, naming its target', async () => {
@@ -351,6 +359,58 @@ describe('self-service actions in the browser', () => {
     expect(await jane.page.getByRole('button', { name: 'Preview request' }).count()).toBe(0);
   });
 
+  it('lets an owner create a Draft in the editor, preview and test-fire it, activate it; a developer then runs it', async () => {
+    const olivia = await signedInPage('olivia', '/self-service-actions');
+    await olivia.page.setViewportSize({ width: 1280, height: 800 });
+    await olivia.page.getByRole('button', { name: 'New action' }).click();
+    await olivia.page.getByLabel('Name').fill('Warm cache');
+    const url = olivia.page.getByLabel('URL');
+    // prefilled with the first allowed URL prefix (the demo receiver)
+    await url.fill(`${await url.inputValue()}webhook`);
+    await olivia.page.getByLabel('Owner', { exact: true }).fill('group:default/platform');
+    await olivia.page.getByLabel('Who may run it').fill('group:default/team-a');
+    await olivia.page.getByRole('textbox', { name: 'Headers (JSON)' }).fill('{ "Authorization": "Bearer {{ secrets.DEMO_HOOK_TOKEN }}" }');
+    await olivia.page.getByRole('button', { name: 'Save as Draft' }).click();
+    await olivia.page.waitForURL(/\/self-service-actions\/actions\/warm-cache\/edit$/);
+    // the form as developers will see it, drawn from the schema; its inputs go into the preview
+    await olivia.page.getByLabel('Reason').fill('Before the sale');
+    await olivia.page.getByRole('button', { name: 'Preview request' }).click();
+    const region = olivia.page.getByRole('region', { name: 'Request preview' });
+    const head = await region.getByRole('region', { name: 'Request line and headers, scrollable' }).textContent();
+    expect(head).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/webhook/);
+    expect(head).toContain('Authorization: ***');
+    expect(head).not.toContain('demo-hook-token');
+    expect(await region.getByRole('region', { name: 'Request body' }).textContent()).toContain('Before the sale');
+    await region.scrollIntoViewIfNeeded();
+    await olivia.page.screenshot({ path: path.join(screenshots, 'action-editor.png') });
+    // a real run of the Draft, marked test
+    await olivia.page.getByRole('button', { name: 'Test run' }).click();
+    await olivia.page.getByRole('link', { name: 'open the test run' }).click();
+    await olivia.page
+      .getByTestId('run-summary')
+      .locator('[data-testid="run-status"][data-status="complete"]')
+      .waitFor({ timeout: 45_000 });
+    await olivia.page.goto(`${appUrl}/self-service-actions/actions/warm-cache/edit`);
+    await olivia.page.getByRole('button', { name: 'Activate' }).click();
+    await olivia.page.getByText('Saved as version 2 (Active).').waitFor();
+    expect(olivia.consoleErrors).toEqual([]);
+
+    // jane (team-a) runs it from the entity page; she may view it, not edit it
+    const { page, consoleErrors } = await signedInPage();
+    await page.getByRole('tab', { name: 'Self-service' }).click();
+    await page.getByRole('button', { name: 'View Warm cache' }).waitFor();
+    await page.getByRole('button', { name: 'Edit Purge CDN cache' }).waitFor();
+    await page.getByRole('button', { name: 'Run Warm cache' }).click();
+    await page.getByLabel('Reason').fill('Sale starts');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page
+      .getByTestId('run-view')
+      .locator(':scope > div [data-testid="run-status"][data-status="complete"]')
+      .first()
+      .waitFor({ timeout: 45_000 });
+    expect(consoleErrors).toEqual([]);
+  });
+
   it('shows every screen finished at 1280x800 and 1920x1080: no page wider than the window', async () => {
     const complete = await createRun('restart-service', { reason: 'Pods stuck after deploy' });
     const cancelled = await createRun('restart-service', { reason: 'Wrong service' });
@@ -392,6 +452,11 @@ describe('self-service actions in the browser', () => {
         name: 'self-service-page',
         path: '/self-service-actions',
         ready: () => page.getByRole('table', { name: 'Runs' }).getByRole('link').first().waitFor(),
+      },
+      {
+        name: 'action-editor',
+        path: '/self-service-actions/actions/purge-cdn/edit',
+        ready: () => page.getByLabel('Paths').waitFor(),
       },
     ];
     for (const size of [

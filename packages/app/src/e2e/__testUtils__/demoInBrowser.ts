@@ -159,6 +159,9 @@ export async function startDemoInBrowser() {
   );
   await waitForUrl(`${secondUrl}/api/self-service-actions/actions`, s => s === 401, 120_000, second);
   await waitForUrl(appUrl, s => s === 200, 180_000, app);
+  // Jane's team's action made in the portal, as `npm start` creates it.
+  const { seedManagedAction } = require(path.join(root, 'scripts/demo-managed-action.js'));
+  await seedManagedAction({ backendUrl, receiverUrl });
   // the guest user must be in the catalog before signing in, or it would get no groups
   const token = await guestToken();
   const deadline = Date.now() + 60_000;

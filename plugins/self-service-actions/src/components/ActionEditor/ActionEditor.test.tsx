@@ -49,6 +49,7 @@ describe('ActionEditorPage', () => {
     const api = fakeApi();
     await renderEditor(api, '/self-service-actions/actions/new');
     expect(await screen.findByRole('heading', { name: 'New action' })).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Self-service actions' })).toHaveAttribute('href', '/self-service-actions');
     await userEvent.type(screen.getByLabelText(/^Name/), 'Flush cache');
     fireEvent.change(screen.getByLabelText(/^URL/), { target: { value: 'https://hooks.example.com/flush' } });
     setEditorText('Headers (JSON)', '{ "Authorization": "Bearer {{ secrets.FLUSH_TOKEN }}" }');
@@ -113,7 +114,8 @@ describe('ActionEditorPage', () => {
     await renderEditor(api, '/self-service-actions/actions/rotate-keys/edit');
     expect(await screen.findByDisplayValue('Rotate keys')).toBeInTheDocument();
     // id and method are fixed once saved
-    expect(screen.getByLabelText(/^Id/)).toBeDisabled();
+    expect(screen.getByLabelText(/^Id/)).toHaveAttribute('readonly');
+    expect(screen.getByLabelText(/^Method/)).toHaveAttribute('readonly');
     await userEvent.type(screen.getByLabelText(/^Reason/), 'yearly rotation');
     await userEvent.click(screen.getByRole('button', { name: 'Preview request' }));
     await waitFor(() =>

@@ -1,7 +1,7 @@
 import { useParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { useApi, useRouteRef } from '@backstage/core-plugin-api';
-import { Content, Header, Link, Page, Progress } from '@backstage/core-components';
+import { Content, Header, Page, Progress } from '@backstage/core-components';
 import { ResponseError } from '@backstage/errors';
 import Alert from '@material-ui/lab/Alert';
 import { selfServiceActionsApiRef } from '../../api/SelfServiceActionsApi';
@@ -38,7 +38,10 @@ export function ActionEditorPage() {
     }
   }, [api, id]);
 
-  const title = id ? `Action ${id}` : 'New action';
+  let title = 'New action';
+  if (state.value?.kind === 'edit') title = String(state.value.document.definition.name ?? id);
+  else if (state.value?.kind === 'view') title = state.value.action.name;
+  else if (id) title = id;
   let body;
   if (state.loading) {
     body = <Progress />;
@@ -69,7 +72,7 @@ export function ActionEditorPage() {
   }
   return (
     <Page themeId="tool">
-      <Header title={title} subtitle={<Link to={rootLink()}>Self-service actions</Link>} />
+      <Header title={title} type="Self-service actions" typeLink={rootLink()} />
       <Content>{body}</Content>
     </Page>
   );

@@ -67,24 +67,25 @@ export function DefinitionFields(props: DefinitionFieldsProps) {
         {text('name', 'Name', undefined, { required: true })}
       </Grid>
       <Grid item xs={12} md={6}>
+        {/* read-only rather than disabled once saved: disabled text is too faint to read (axe) */}
         {text('id', 'Id', saved ? 'The id cannot change' : 'Lower-case letters, digits and dashes; empty: made from the name', {
-          disabled: saved,
+          InputProps: { readOnly: saved },
         })}
       </Grid>
       <Grid item xs={12}>
         {text('description', 'Description')}
       </Grid>
-      <Grid item xs={6} md={3}>
+      <Grid item xs={6} md={4}>
         {select('type', 'Type', ACTION_TYPES)}
       </Grid>
-      <Grid item xs={6} md={3}>
+      <Grid item xs={6} md={4}>
         {select('icon', 'Icon', ACTION_ICON_NAMES.includes(form.icon as any) ? ACTION_ICON_NAMES : [form.icon, ...ACTION_ICON_NAMES])}
       </Grid>
-      <Grid item xs={6} md={3}>
+      <Grid item xs={12} md={4}>
         {select('visibility', 'Visibility', ['', 'public', 'private'])}
       </Grid>
-      <Grid item xs={6} md={3}>
-        {text('owner', 'Owner', 'You, or a group you are in')}
+      <Grid item xs={12} md={6}>
+        {text('owner', 'Owner', 'You, or a group you are in (admins: anyone)')}
       </Grid>
       <Grid item xs={12} md={6}>
         {text('allowedPeople', 'Who may run it', "Users and groups, comma separated ('*': anyone signed in)")}
@@ -98,7 +99,7 @@ export function DefinitionFields(props: DefinitionFieldsProps) {
           helperText: problemOf('appliesTo') ?? 'None: a global action, run from the Self-service page',
         })}
       </Grid>
-      <Grid item xs={12} md={6}>
+      <Grid item xs={12}>
         <FormControlLabel
           control={
             <Checkbox
@@ -113,10 +114,11 @@ export function DefinitionFields(props: DefinitionFieldsProps) {
         <Typography variant="h6">Method</Typography>
       </Grid>
       <Grid item xs={12} md={4}>
-        {select('methodType', 'Method', METHOD_TYPES, {
-          disabled: saved,
-          helperText: problemOf('methodType') ?? (saved ? 'The method cannot be changed' : undefined),
-        })}
+        {saved
+          ? text('methodType', 'Method', problemOf('methodType') ?? 'The method cannot be changed', {
+              InputProps: { readOnly: true },
+            })
+          : select('methodType', 'Method', METHOD_TYPES)}
       </Grid>
       {form.methodType === 'Webhook' ? (
         <>
