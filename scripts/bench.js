@@ -15,6 +15,8 @@ const autocannon = requireFromRoot('autocannon');
 const { hostilePhase, ECHO_ROUTE } = require('./bench-hostile');
 const { cpuSnapshot: cpuOf, cpuUsed } = require('./bench-cpu');
 const { eventsConfig, EVENTS_ROUTE, eventsCount, eventsSummary, eventsMode } = require('./bench-events');
+// Where the entity-page action comes from (app-config or POST /actions): scripts/bench-managed.js.
+const { managedConfig, createManagedAction, managedMode } = require('./bench-managed');
 const cpuSnapshot = (backendPid, receiverPid) => cpuOf(backendPid, receiverPid, { postgres: !sqlite });
 const cliDir = path.dirname(require.resolve('@backstage/cli/package.json', { paths: [root] }));
 const sqlite = process.argv.includes('--sqlite');
@@ -87,7 +89,7 @@ ${sqlite ? `    client: better-sqlite3
 selfServiceActions:
   sweepFrequency: { seconds: 1 }
 ${process.env.SSA_BENCH_ENTITY_CACHE_TTL ? `  entityCacheTtl: '${process.env.SSA_BENCH_ENTITY_CACHE_TTL}'
-` : ''}${eventsConfig(RECEIVER_PORT)}  actions:
+` : ''}${eventsConfig(RECEIVER_PORT)}${managedConfig(RECEIVER_PORT).settings}  actions:
     - id: bench
       name: Bench
       type: Day2
@@ -106,19 +108,7 @@ ${process.env.SSA_BENCH_ENTITY_CACHE_TTL ? `  entityCacheTtl: '${process.env.SSA
       owner: group:default/platform
       allowedPeople: ['*']
       method: { type: Webhook, url: 'http://127.0.0.1:${RECEIVER_PORT}/echo' }
-    # The main use: an action run from an entity's page (the entity read from the catalog as
-    # the user, who must be allowed to see it).
-    - id: bench-entity
-      name: Bench on an entity
-      type: Day2
-      icon: play
-      status: Active
-      owner: group:default/platform
-      allowedPeople: ['*']
-      appliesTo: [Service]
-      userInputs: { type: object, properties: { n: { type: integer } } }
-      method: { type: Webhook, url: 'http://127.0.0.1:${RECEIVER_PORT}/hook' }
-`,
+${managedConfig(RECEIVER_PORT).action}`,
   );
   // Node runs the backend itself, as in production: no backstage-cli watcher process and no
   // --enable-source-maps (which makes every stack trace costly). TypeScript is transpiled on
@@ -206,7 +196,7 @@ async function database() {
 }
 
 (async () => {
-  console.log(`self-service actions benchmark: ${sqlite ? 'SQLite (in memory)' : 'PostgreSQL'}, events ${eventsMode}, LOG_LEVEL=${LOG_LEVEL}, ${os.cpus().length} cores, node ${process.version} ${[...heapArgs, ...nodeArgsFromEnv].join(' ')}`);
+  console.log(`self-service actions benchmark: ${sqlite ? 'SQLite (in memory)' : 'PostgreSQL'}, events ${eventsMode}, entity-page action from ${managedMode === 'api' ? 'the API' : `config (managed actions ${managedMode === 'off' ? 'off' : 'on'})`}, LOG_LEVEL=${LOG_LEVEL}, ${os.cpus().length} cores, node ${process.version} ${[...heapArgs, ...nodeArgsFromEnv].join(' ')}`);
   for (const port of [PORT, RECEIVER_PORT]) {
     // A backend left over from an earlier run would be measured instead of this one.
     if (await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false)) {
@@ -224,6 +214,7 @@ async function database() {
       return (await res.json()).backstageIdentity.token;
     }, 30_000);
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    await createManagedAction(base, auth, RECEIVER_PORT);
 
     // Warm-up, not counted: the catalog finishes its first processing of the example entities
     // and V8 compiles the hot paths, as in a backend that has been up for a while.

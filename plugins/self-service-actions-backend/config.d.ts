@@ -139,7 +139,8 @@ export interface Config {
       /**
        * URL prefixes where owner-managed actions may send (`https://hooks.example.com/`); a
        * prefix without a trailing slash matches only at a path, query or fragment boundary.
-       * Without this list, creating actions through the API is off (403).
+       * Without this list (or with an empty one), creating actions through the API is off (403)
+       * and stored ones are not offered.
        */
       allowedUrls?: string[];
       /**

@@ -23,6 +23,8 @@ interface ReadVersion {
  */
 export class ManagedActionSource implements ActionSource {
   private readonly parsed = new Map<string, ReadVersion>();
+  /** Versions being read and parsed: concurrent first runs of a new version parse it once. */
+  private readonly reading = new Map<string, Promise<ActionDefinition | undefined>>();
 
   constructor(
     private readonly options: {
@@ -64,13 +66,27 @@ export class ManagedActionSource implements ActionSource {
     if (fromConfig || !this.enabled) {
       return fromConfig;
     }
-    const record = await this.options.store.get(id);
-    if (!record) {
+    // The version alone while it is the one parsed here (a small read per run); the whole
+    // definition only when it changed.
+    const known = this.parsed.get(id);
+    const version = await this.options.store.versionOf(id);
+    if (version === undefined) {
       this.parsed.delete(id);
       return undefined;
     }
-    const known = this.parsed.get(id);
-    return known?.version === record.version ? known.action : this.remember(record);
+    if (known?.version === version) {
+      return known.action;
+    }
+    const key = `${id}@${version}`;
+    let reading = this.reading.get(key);
+    if (!reading) {
+      reading = this.options.store
+        .get(id)
+        .then(record => (record ? this.remember(record) : undefined))
+        .finally(() => this.reading.delete(key));
+      this.reading.set(key, reading);
+    }
+    return reading;
   }
 
   /** Reads a stored version (which passed the same checks when it was saved). */

@@ -44,14 +44,12 @@ export function readManagedActionsSettings(config: Config): ManagedActionsSettin
         `selfServiceActions.secrets.${name}: a secret's name must be letters, digits and underscores`,
       );
     }
-    const value = secretsConfig!.getString(name);
-    if (!value) {
-      throw new Error(`selfServiceActions.secrets.${name} must not be empty`);
-    }
-    secrets.set(name, value);
+    // getString refuses an empty value itself, naming the key.
+    secrets.set(name, secretsConfig!.getString(name));
   }
   return {
-    allowedUrls,
+    // An empty list allows nowhere: the same as none, managed actions are off.
+    allowedUrls: allowedUrls && allowedUrls.length > 0 ? allowedUrls : undefined,
     allowPrivateNetworks: managed?.getOptionalBoolean('allowPrivateNetworks') ?? false,
     secrets,
   };

@@ -132,7 +132,13 @@ export class RunService {
       const held = { ...record, steps: [] };
       await this.notify(held);
       this.options.notifier?.approvalRequested(held);
-      const [shown] = await reader.present(ctx, access, [held], new Map([[held.entityRef ?? '', runnable.entityOwners]]));
+      const [shown] = await reader.present(
+        ctx,
+        access,
+        [held],
+        new Map([[held.entityRef ?? '', runnable.entityOwners]]),
+        new Map([[action.id, action]]),
+      );
       return shown;
     }
     await store.insertRun(record, hash);
@@ -143,7 +149,8 @@ export class RunService {
     const run = await dispatcher.dispatch(context);
     await this.notify(run, 'inprogress');
     const owners = new Map([[run.entityRef ?? '', runnable.entityOwners]]);
-    const [shown] = await reader.present(ctx, access, [run], owners);
+    // The action just read: presenting the run needs no second read of it.
+    const [shown] = await reader.present(ctx, access, [run], owners, new Map([[action.id, action]]));
     return shown;
   }
 
