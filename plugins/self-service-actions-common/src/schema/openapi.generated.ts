@@ -107,7 +107,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description The exact request a run with this body would send now, without storing or sending anything: checked as CreateRun is, in the same order, with 403 also for whoever is not an owner of the action or an admin (they may run it, not inspect it). Secret inputs, rendered header values, credentials and the report token read `***`; the Standard Webhooks signatures `v1,***`. */
+    /** @description The exact request a run with this body would send now, without storing or sending anything: checked as CreateRun is, in the same order, except that only the action's owners and admins pass (403 for others, who may run it but not inspect it) and a Draft is previewed too (its owners check it before activating it). Secret inputs, rendered header values, credentials and the report token read `***`; the Standard Webhooks signatures `v1,***`. */
     post: operations["PreviewRun"];
     delete?: never;
     options?: never;
@@ -982,7 +982,6 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
-      409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
     };
   };

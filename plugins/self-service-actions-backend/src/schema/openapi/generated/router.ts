@@ -399,7 +399,7 @@ export const spec = {
     "/actions/{id}/preview": {
       "post": {
         "operationId": "PreviewRun",
-        "description": "The exact request a run with this body would send now, without storing or sending anything: checked as CreateRun is, in the same order, with 403 also for whoever is not an owner of the action or an admin (they may run it, not inspect it). Secret inputs, rendered header values, credentials and the report token read `***`; the Standard Webhooks signatures `v1,***`.",
+        "description": "The exact request a run with this body would send now, without storing or sending anything: checked as CreateRun is, in the same order, except that only the action's owners and admins pass (403 for others, who may run it but not inspect it) and a Draft is previewed too (its owners check it before activating it). Secret inputs, rendered header values, credentials and the report token read `***`; the Standard Webhooks signatures `v1,***`.",
         "parameters": [
           {
             "$ref": "#/components/parameters/id"
@@ -437,9 +437,6 @@ export const spec = {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
-          },
-          "409": {
-            "$ref": "#/components/responses/Conflict"
           },
           "413": {
             "$ref": "#/components/responses/PayloadTooLarge"
