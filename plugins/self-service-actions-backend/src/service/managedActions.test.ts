@@ -220,6 +220,31 @@ describe.each(databases.eachSupportedId())('owner-managed actions on %p', databa
     expect((await h.createRun('allowed', 'rotate-keys')).status).toBe(404);
   });
 
+  it('previews exactly what a run of it then sends to the receiver, secrets by reference as ***', async () => {
+    const method = {
+      type: 'Webhook',
+      url: `${h.receiverUrl}/hooks/ok?from=portal`,
+      headers: { Authorization: 'Bearer {{ secrets.ROTATE_TOKEN }}' },
+      signingSecret: '{{ secrets.ROTATE_SIGNING }}',
+      payload: { reason: '{{ reason }}', entity: '{{ entity.metadata.name }}', token: '{{ reportToken }}' },
+    };
+    expect((await create('owner', definition(h.receiverUrl, { method }))).status).toBe(201);
+    const body = { entityRef: 'component:default/payments', inputs: { reason: 'yearly rotation' } };
+    const shown = await request(h.server).post(h.api('/actions/rotate-keys/preview')).set(h.as('owner')).send(body);
+    expect(shown.status).toBe(200);
+    expect((await h.createRun('owner', 'rotate-keys', body)).status).toBe(201);
+    const [hook] = h.receiver.requests;
+    const previewed = new URL(shown.body.request.url);
+    expect([previewed.pathname, previewed.search]).toEqual([hook.path, `?${hook.query}`]);
+    for (const [name, value] of Object.entries(shown.body.request.headers as Record<string, string>)) {
+      expect({ name, value }).toEqual({ name, value: name === 'Authorization' ? '***' : hook.headers[name.toLowerCase()] });
+    }
+    expect(hook.headers.authorization).toBe(`Bearer ${ROTATE_TOKEN}`);
+    expect(JSON.parse(shown.body.request.body)).toEqual({ ...hook.body, token: '***' });
+    expect(hook.body).toMatchObject({ reason: 'yearly rotation', entity: 'payments' });
+    expect(shown.body.signature.headers['webhook-signature']).toBe('v1,***');
+  });
+
   it('never stores, logs or shows the secrets it names: the database holds only the references', async () => {
     await create('owner', definition(h.receiverUrl));
     await h.createRun('allowed', 'rotate-keys');
