@@ -26,6 +26,8 @@ function purgeCdnDefinition(receiverUrl) {
       type: 'Webhook',
       url: `${receiverUrl}/webhook`,
       headers: { Authorization: 'Bearer {{ secrets.DEMO_HOOK_TOKEN }}' },
+      // the receiver verifies signatures; a managed webhook is signed with what it names only
+      signingSecret: '{{ secrets.DEMO_SIGNING_SECRET }}',
     },
   };
 }

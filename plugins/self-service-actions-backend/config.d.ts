@@ -152,10 +152,11 @@ export interface Config {
     /**
      * Secrets owner-managed actions may name in header values and `signingSecret` as
      * `{{ secrets.NAME }}` (names: letters, digits, underscores). Resolved when a request is
-     * built; never stored in the database or shown.
+     * built; never stored in the database or shown. A plain value may be named by any managed
+     * action; `{ value, owners }` only by actions owned by those users or groups.
      * @deepVisibility secret
      */
-    secrets?: { [name: string]: string };
+    secrets?: { [name: string]: string | { value: string; owners?: string[] } };
     /** The actions on offer. */
     actions?: Array<{
       /** Unique and stable, lower-case letters, digits and dashes. */

@@ -370,6 +370,8 @@ describe('self-service actions in the browser', () => {
     await olivia.page.getByLabel('Owner', { exact: true }).fill('group:default/platform');
     await olivia.page.getByLabel('Who may run it').fill('group:default/team-a');
     await olivia.page.getByRole('textbox', { name: 'Headers (JSON)' }).fill('{ "Authorization": "Bearer {{ secrets.DEMO_HOOK_TOKEN }}" }');
+    // the demo receiver refuses unsigned webhooks: signed with the secret the action names
+    await olivia.page.getByLabel('Signing secret').fill('{{ secrets.DEMO_SIGNING_SECRET }}');
     await olivia.page.getByRole('button', { name: 'Save as Draft' }).click();
     await olivia.page.waitForURL(/\/self-service-actions\/actions\/warm-cache\/edit$/);
     // the form as developers will see it, drawn from the schema; its inputs go into the preview

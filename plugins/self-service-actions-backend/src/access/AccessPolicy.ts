@@ -45,6 +45,11 @@ export class CallerAccess {
     );
   }
 
+  /** Whether the permission policy lets the caller run the action (whatever its status). */
+  policyAllowsRun(action: ActionDefinition): boolean {
+    return this.policy.mayRunAction(action);
+  }
+
   canRunAction(action: ActionDefinition, entityOwners?: string[]): Decision {
     const decision = this.rules.canRunAction(this.caller, action, entityOwners);
     if (decision.allowed && !this.policy.mayRunAction(action)) {

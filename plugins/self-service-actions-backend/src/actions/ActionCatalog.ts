@@ -108,6 +108,10 @@ export class ActionCatalog {
       if (!caller.manages(action)) {
         throw new NotAllowedError(managersOnly);
       }
+      // A test-fire is a run: a policy's DENY of run wins here too.
+      if (!caller.policyAllowsRun(action)) {
+        throw new NotAllowedError('The permission policy does not allow you to run this action');
+      }
     } else {
       const decision = caller.canRunAction(action, owners);
       if (action.status === 'Draft') {

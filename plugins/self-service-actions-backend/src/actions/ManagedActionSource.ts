@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { ManagedActionRecord, ManagedActionStore } from '../database/ManagedActionStore';
+import { ManagedActionRecord, ManagedActionStore, recordStamp } from '../database/ManagedActionStore';
 import { ManagedActionsSettings } from './managedActionsConfig';
 import { ReadActionsOptions } from './readActions';
 import { readManagedAction } from './readManagedAction';
@@ -7,7 +7,8 @@ import { ActionDefinition, ActionSource } from './types';
 
 /** One stored version, read once: the action, or why it cannot be used. */
 interface ReadVersion {
-  version: number;
+  /** Version and creation time (ManagedActionStore.stampOf). */
+  stamp: string;
   action?: ActionDefinition;
 }
 
@@ -46,8 +47,8 @@ export class ManagedActionSource implements ActionSource {
     if (!this.enabled) {
       return fromConfig;
     }
-    const versions = await this.options.store.versions();
-    const stale = versions.filter(({ id, version }) => this.parsed.get(id)?.version !== version);
+    const versions = await this.options.store.stamps();
+    const stale = versions.filter(({ id, stamp }) => this.parsed.get(id)?.stamp !== stamp);
     for (const record of await this.options.store.getMany(stale.map(({ id }) => id))) {
       this.remember(record);
     }
@@ -55,7 +56,10 @@ export class ManagedActionSource implements ActionSource {
     for (const id of this.parsed.keys()) {
       if (!current.has(id)) this.parsed.delete(id);
     }
+    // An id app-config took since (an admin added it) is app-config's: get() answers that one.
+    const configIds = new Set(fromConfig.map(action => action.id));
     const managed = versions
+      .filter(({ id }) => !configIds.has(id))
       .map(({ id }) => this.parsed.get(id)?.action)
       .filter((action): action is ActionDefinition => Boolean(action));
     return [...fromConfig, ...managed];
@@ -69,15 +73,15 @@ export class ManagedActionSource implements ActionSource {
     // The version alone while it is the one parsed here (a small read per run); the whole
     // definition only when it changed.
     const known = this.parsed.get(id);
-    const version = await this.options.store.versionOf(id);
-    if (version === undefined) {
+    const stamp = await this.options.store.stampOf(id);
+    if (stamp === undefined) {
       this.parsed.delete(id);
       return undefined;
     }
-    if (known?.version === version) {
+    if (known?.stamp === stamp) {
       return known.action;
     }
-    const key = `${id}@${version}`;
+    const key = `${id}@${stamp}`;
     let reading = this.reading.get(key);
     if (!reading) {
       reading = this.options.store
@@ -102,7 +106,7 @@ export class ManagedActionSource implements ActionSource {
         `Self-service action ${record.id} (version ${record.version}, managed through the API) cannot be used until it is changed: ${(error as Error).message}`,
       );
     }
-    this.parsed.set(record.id, { version: record.version, action });
+    this.parsed.set(record.id, { stamp: recordStamp(record), action });
     return action;
   }
 }

@@ -78,7 +78,10 @@ export class ManagedActions {
       return { canCreateActions: false, allowedUrls: [] };
     }
     const decisions = await this.options.gate.decideManagement(ctx.credentials);
-    return { canCreateActions: decisions.mayCreate, allowedUrls: this.options.settings.allowedUrls ?? [] };
+    // Where actions may send is for those who may create them.
+    return decisions.mayCreate
+      ? { canCreateActions: true, allowedUrls: this.options.settings.allowedUrls ?? [] }
+      : { canCreateActions: false, allowedUrls: [] };
   }
 
   async create(ctx: RequestContext, body: unknown): Promise<SavedAction> {
@@ -102,6 +105,11 @@ export class ManagedActions {
     this.mayOwn(ctx, action.owner);
     if (await this.options.configActions.get(action.id)) {
       throw new ConflictError(`An action with id ${action.id} is defined in app-config`);
+    }
+    if (await this.options.store.hasRuns(action.id)) {
+      throw new ConflictError(
+        `Runs of an earlier action with id ${action.id} exist (they stay with it): choose another id`,
+      );
     }
     const record = await this.options.store.insert(action.id, definition, ctx.caller.userRef, now);
     return this.saved(ctx, record);

@@ -22,8 +22,15 @@ describe('readManagedActionsSettings', () => {
     expect(() => read({ managedActions: { allowedUrls: ['https://a.test/{{ x }}'] } })).toThrow(/allowedUrls\[0\] cannot hold placeholders/);
   });
 
-  it('reads secrets by name, refusing names a reference could not hold and empty values', () => {
-    expect(read({ secrets: { DEPLOY_TOKEN: 'abc' } }).secrets.get('DEPLOY_TOKEN')).toBe('abc');
+  it('reads secrets by name, plain or scoped to owners, refusing names a reference could not hold and empty values', () => {
+    expect(read({ secrets: { DEPLOY_TOKEN: 'abc' } }).secrets.get('DEPLOY_TOKEN')).toEqual({ value: 'abc' });
+    expect(
+      read({ secrets: { TEAM_TOKEN: { value: 'xyz', owners: ['team-a', 'user:default/jane'] } } }).secrets.get('TEAM_TOKEN'),
+    ).toEqual({ value: 'xyz', owners: ['group:default/team-a', 'user:default/jane'] });
+    expect(() => read({ secrets: { TEAM_TOKEN: { value: 'xyz', owners: ['component:default/x'] } } })).toThrow(
+      /selfServiceActions.secrets.TEAM_TOKEN.owners: "component:default\/x" is not a user or group ref/,
+    );
+    expect(() => read({ secrets: { TEAM_TOKEN: { owners: ['team-a'] } } })).toThrow(/TEAM_TOKEN.value/);
     expect(() => read({ secrets: { 'deploy-token': 'abc' } })).toThrow(/selfServiceActions.secrets.deploy-token: a secret's name/);
     expect(() => read({ secrets: { EMPTY: '' } })).toThrow(/selfServiceActions\.secrets\.EMPTY/);
   });

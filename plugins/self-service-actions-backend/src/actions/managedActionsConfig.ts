@@ -1,4 +1,5 @@
 import { Config } from '@backstage/config';
+import { normalizePrincipalRef } from '../access/principalRefs';
 
 /** `selfServiceActions.managedActions` and `selfServiceActions.secrets`, read at start-up. */
 export interface ManagedActionsSettings {
@@ -10,7 +11,14 @@ export interface ManagedActionsSettings {
   /** Whether owner-managed webhooks may reach loopback, link-local and private addresses. */
   allowPrivateNetworks: boolean;
   /** Config secrets that owner-managed actions name as `{{ secrets.NAME }}`. */
-  secrets: ReadonlyMap<string, string>;
+  secrets: ReadonlyMap<string, ConfigSecret>;
+}
+
+/** A config secret, and whose actions may name it (any managed action without `owners`). */
+export interface ConfigSecret {
+  value: string;
+  /** Normalised user and group refs. */
+  owners?: string[];
 }
 
 /** What a secret's name may be: a `{{ secrets.NAME }}` reference must be unambiguous. */
@@ -36,7 +44,7 @@ export function readManagedActionsSettings(config: Config): ManagedActionsSettin
       throw new Error(`${where} cannot hold placeholders`);
     }
   });
-  const secrets = new Map<string, string>();
+  const secrets = new Map<string, ConfigSecret>();
   const secretsConfig = root?.getOptionalConfig('secrets');
   for (const name of secretsConfig?.keys() ?? []) {
     if (!SECRET_NAME.test(name)) {
@@ -44,8 +52,21 @@ export function readManagedActionsSettings(config: Config): ManagedActionsSettin
         `selfServiceActions.secrets.${name}: a secret's name must be letters, digits and underscores`,
       );
     }
-    // getString refuses an empty value itself, naming the key.
-    secrets.set(name, secretsConfig!.getString(name));
+    const where = `selfServiceActions.secrets.${name}`;
+    if (typeof secretsConfig!.getOptional(name) === 'string') {
+      // getString refuses an empty value itself, naming the key.
+      secrets.set(name, { value: secretsConfig!.getString(name) });
+      continue;
+    }
+    const entry = secretsConfig!.getConfig(name);
+    const owners = entry.getOptionalStringArray('owners')?.map(ref => {
+      try {
+        return normalizePrincipalRef(ref);
+      } catch (error) {
+        throw new Error(`${where}.owners: ${(error as Error).message}`);
+      }
+    });
+    secrets.set(name, { value: entry.getString('value'), ...(owners ? { owners } : {}) });
   }
   return {
     // An empty list allows nowhere: the same as none, managed actions are off.

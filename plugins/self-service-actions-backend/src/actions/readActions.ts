@@ -205,6 +205,10 @@ export function readAction(config: Config, index: number, options: ReadActionsOp
   const label = typeof rawId === 'string' && rawId ? rawId : `#${index}`;
   const reader = new ActionReader(label, raw);
   const id = reader.string('id', true);
+  // 100: the id column of managed actions (and a readable run list).
+  if (id.length > 100) {
+    reader.fail('id', 'must be at most 100 characters');
+  }
   if (!ID_PATTERN.test(id)) {
     reader.fail('id', 'must be lower-case letters, digits and single dashes');
   }

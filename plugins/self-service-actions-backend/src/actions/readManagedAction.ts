@@ -1,5 +1,5 @@
 import { ConfigReader } from '@backstage/config';
-import { JsonObject } from '@self-service-actions/plugin-self-service-actions-common';
+import { isJsonObject, JsonObject } from '@self-service-actions/plugin-self-service-actions-common';
 import { secretScrubber } from '../dispatch/scrubSecrets';
 import { createAjv, FieldError, inputErrorWithFields } from './inputValidation';
 import { isUrlAllowed, ManagedActionsSettings } from './managedActionsConfig';
@@ -28,6 +28,20 @@ export const DEFINITION_FIELDS = [
   'method',
 ];
 
+/**
+ * Whether a URL (its placeholders standing for values, which may not hold "/", "." or "..") is
+ * what a URL parser makes of it: a prefix check on the text is then a check of where the
+ * request goes (`https://h/team-a/../team-b` would pass `https://h/team-a` and go to team-b).
+ */
+function isNormalUrl(url: string): boolean {
+  const candidate = url.replace(/\{\{[^}]*\}\}/g, 'x');
+  try {
+    return new URL(candidate).href === candidate && !/%2e/i.test(candidate);
+  } catch {
+    return false;
+  }
+}
+
 /** What an API action's definition is stored with. */
 export interface ManagedActionMeta {
   version: number;
@@ -50,12 +64,15 @@ export function readManagedAction(
   const problems: FieldError[] = Object.keys(definition)
     .filter(key => !DEFINITION_FIELDS.includes(key))
     .map(path => ({ path, message: 'is not a known field' }));
-  const { resolved, problems: referenceProblems } = resolveSecretReferences(definition, settings.secrets);
+  const { resolved, problems: referenceProblems, values: secretValues } = resolveSecretReferences(
+    definition,
+    settings.secrets,
+  );
   problems.push(...referenceProblems);
   if (problems.length > 0) {
     throw inputErrorWithFields('Invalid action', problems);
   }
-  const scrub = secretScrubber(settings.secrets.values());
+  const scrub = secretScrubber([...settings.secrets.values()].map(secret => secret.value));
   let action: ActionDefinition;
   try {
     // A fresh ajv: each version's schema is compiled once, and a schema `$id` that an earlier
@@ -68,6 +85,14 @@ export function readManagedAction(
     throw error;
   }
   const url = invokers.get(action.method).describe?.(action.method).url;
+  if (url && !isNormalUrl(url)) {
+    throw inputErrorWithFields('Invalid action', [
+      {
+        path: 'method.url',
+        message: 'must be written in normal form: no "." or ".." segments (plain or encoded), backslashes, whitespace or upper-case scheme and host',
+      },
+    ]);
+  }
   if (!url) {
     throw inputErrorWithFields('Invalid action', [
       { path: 'method.type', message: 'cannot be used by managed actions: its invoker does not say where it sends' },
@@ -81,8 +106,16 @@ export function readManagedAction(
       },
     ]);
   }
+  // An owner chooses the body: signed with the portal's own secret, it could be replayed to any
+  // receiver that trusts that secret. A managed webhook is signed only with the secrets it names.
+  const method =
+    action.method.type === 'Webhook' && !(isJsonObject(definition.method) && definition.method.signingSecret !== undefined)
+      ? { ...action.method, signingSecrets: [] }
+      : action.method;
   return {
     ...action,
+    method,
+    referencedSecrets: secretValues,
     source: 'api',
     version: meta.version,
     createdBy: meta.createdBy,

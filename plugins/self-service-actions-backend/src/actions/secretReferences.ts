@@ -3,10 +3,14 @@ import {
   JsonObject,
   JsonValue,
 } from '@self-service-actions/plugin-self-service-actions-common';
+import { normalizePrincipalRef } from '../access/principalRefs';
 import { FieldError } from './inputValidation';
+import { ConfigSecret } from './managedActionsConfig';
 
 const REFERENCE = /\{\{\s*secrets\.([^\s}]*)\s*\}\}/g;
 const WHOLE_REFERENCE = /^\{\{\s*secrets\.([^\s}]*)\s*\}\}$/;
+/** A header value: one reference, after at most a scheme word (`Bearer `, `Token `). */
+const HEADER_VALUE = /^(?:[A-Za-z][A-Za-z0-9._-]* )?\{\{\s*secrets\.([^\s}]*)\s*\}\}$/;
 
 /**
  * Resolves the `{{ secrets.NAME }}` references of an owner-managed action's definition from
@@ -18,19 +22,32 @@ const WHOLE_REFERENCE = /^\{\{\s*secrets\.([^\s}]*)\s*\}\}$/;
  */
 export function resolveSecretReferences(
   definition: JsonObject,
-  secrets: ReadonlyMap<string, string>,
-): { resolved: JsonObject; problems: FieldError[] } {
+  secrets: ReadonlyMap<string, ConfigSecret>,
+): { resolved: JsonObject; problems: FieldError[]; values: string[] } {
   const problems: FieldError[] = [];
+  const values: string[] = [];
   const resolved = structuredClone(definition);
   const method = isJsonObject(resolved.method) ? resolved.method : undefined;
+  let owner: string | undefined;
+  try {
+    owner = typeof definition.owner === 'string' ? normalizePrincipalRef(definition.owner) : undefined;
+  } catch {
+    owner = undefined; // the owner field gets its own problem
+  }
 
+  // A secret given `owners` is for their actions only. Unknown and not allowed read the same,
+  // so that the answer does not tell which secrets exist.
   const lookUp = (path: string, name: string): string => {
-    const value = secrets.get(name);
-    if (value === undefined) {
-      problems.push({ path, message: `names ${JSON.stringify(name)}, which is not in selfServiceActions.secrets` });
+    const secret = secrets.get(name);
+    if (!secret || (secret.owners && (!owner || !secret.owners.includes(owner)))) {
+      problems.push({
+        path,
+        message: `names ${JSON.stringify(name)}, which is not a secret that actions owned by ${owner ?? 'this owner'} may use (selfServiceActions.secrets)`,
+      });
       return '';
     }
-    return value;
+    values.push(secret.value);
+    return secret.value;
   };
 
   const allowed = new Set<string>();
@@ -39,11 +56,11 @@ export function resolveSecretReferences(
     for (const [name, value] of Object.entries(headers)) {
       const path = `method.headers.${name}`;
       allowed.add(path);
-      if (typeof value !== 'string') continue; // the invoker names the wrong type
-      if (!value.match(REFERENCE)) {
+      if (typeof value !== 'string' || !HEADER_VALUE.test(value)) {
         problems.push({
           path,
-          message: 'must name a config secret as {{ secrets.NAME }}: header values are secret and are not stored',
+          message:
+            'must name a config secret as {{ secrets.NAME }}, after at most a scheme word such as "Bearer ": header values are secret and are not stored',
         });
         continue;
       }
@@ -52,7 +69,7 @@ export function resolveSecretReferences(
   }
   if (method && method.signingSecret !== undefined) {
     const list = Array.isArray(method.signingSecret) ? method.signingSecret : [method.signingSecret];
-    const values = list.map((item, index) => {
+    const signing = list.map((item, index) => {
       const path = Array.isArray(method.signingSecret) ? `method.signingSecret.${index}` : 'method.signingSecret';
       allowed.add(path);
       const reference = typeof item === 'string' ? WHOLE_REFERENCE.exec(item) : null;
@@ -62,12 +79,12 @@ export function resolveSecretReferences(
       }
       return lookUp(path, reference[1]);
     });
-    method.signingSecret = Array.isArray(method.signingSecret) ? values : values[0];
+    method.signingSecret = Array.isArray(method.signingSecret) ? signing : signing[0];
   }
   for (const path of referencesOutside(definition, allowed)) {
     problems.push({ path, message: 'may not name a secret: only header values and signingSecret may' });
   }
-  return { resolved, problems };
+  return { resolved, problems, values };
 }
 
 /** Paths of strings holding a reference, other than those allowed. */

@@ -47,6 +47,11 @@ export interface ActionDefinition extends Omit<PublicActionDefinition, 'method'>
    * connect to public addresses (InvocationContext.publicAddressesOnly).
    */
   publicAddressesOnly?: boolean;
+  /**
+   * Owner-managed actions: the values of the config secrets they name. Scrubbed from whatever
+   * a receiver answers, also where it echoes a secret without the rest of its header.
+   */
+  referencedSecrets?: string[];
 }
 
 /**

@@ -31,6 +31,20 @@ export const LOCKING_RUN_STATUSES = ['inprogress', 'pending-approval'];
 /** Why changing an action with runs in progress is refused (DESIGN §12). */
 export const IN_PROGRESS_MESSAGE = 'Actions in progress cannot be updated or deleted';
 
+/**
+ * Which saved definition a row holds: its version and when the action was created. The
+ * version alone would not do: an action deleted and created again starts at version 1, and an
+ * instance that had parsed the first one would go on using it.
+ */
+export function stampOf(row: { version: number | string; created_at: Date | string | number }): string {
+  return `${Number(row.version)}@${new Date(row.created_at).getTime()}`;
+}
+
+/** The stamp of a record (see {@link stampOf}). */
+export function recordStamp(record: ManagedActionRecord): string {
+  return `${record.version}@${record.createdAt.getTime()}`;
+}
+
 function fromRow(row: DbManagedActionRow): ManagedActionRecord {
   return {
     id: row.id,
@@ -54,14 +68,16 @@ export class ManagedActionStore {
    * Every run of a managed action asks its version: the asks of concurrent runs go as one
    * statement (measured: one statement per run cost a third of the entity-page run rate).
    */
-  private readonly versionReads: Batcher<string, number | undefined>;
+  private readonly versionReads: Batcher<string, string | undefined>;
 
   constructor(private readonly db: Knex) {
     this.versionReads = new Batcher({
       run: async ids => {
-        const rows = await this.db('managed_actions').whereIn('id', [...new Set(ids)]).select('id', 'version');
-        const versions = new Map(rows.map(row => [row.id as string, Number(row.version)]));
-        return ids.map(id => ({ status: 'fulfilled' as const, value: versions.get(id) }));
+        const rows = await this.db('managed_actions')
+          .whereIn('id', [...new Set(ids)])
+          .select('id', 'version', 'created_at');
+        const stamps = new Map(rows.map(row => [row.id as string, stampOf(row)]));
+        return ids.map(id => ({ status: 'fulfilled' as const, value: stamps.get(id) }));
       },
       maxBatchSize: 500,
       maxConcurrentBatches: 4,
@@ -73,15 +89,18 @@ export class ManagedActionStore {
     return row ? fromRow(row) : undefined;
   }
 
-  /** One action's version (undefined: none): what a run asks, to use the version it has parsed. */
-  versionOf(id: string): Promise<number | undefined> {
+  /**
+   * One action's stamp (undefined: none): what a run asks, to use the version it has parsed.
+   * See {@link stampOf}.
+   */
+  stampOf(id: string): Promise<string | undefined> {
     return this.versionReads.add(id);
   }
 
-  /** Every action's id and version: cheap enough to ask on every list. */
-  async versions(): Promise<Array<{ id: string; version: number }>> {
-    const rows = await this.db('managed_actions').select('id', 'version').orderBy('id');
-    return rows.map(row => ({ id: row.id, version: Number(row.version) }));
+  /** Every action's id and stamp: cheap enough to ask on every list. */
+  async stamps(): Promise<Array<{ id: string; stamp: string }>> {
+    const rows = await this.db('managed_actions').select('id', 'version', 'created_at').orderBy('id');
+    return rows.map(row => ({ id: row.id, stamp: stampOf(row) }));
   }
 
   async getMany(ids: string[]): Promise<ManagedActionRecord[]> {
@@ -101,17 +120,16 @@ export class ManagedActionStore {
       updated_by: by,
       updated_at: at,
     };
-    // Without a unique-violation code to tell apart on both databases, the insert that finds
-    // the id taken inserts nothing, and the caller learns why.
-    const inserted = await this.db.transaction(async tx => {
-      if (await tx('managed_actions').where({ id }).first('id')) {
-        return false;
+    // Two creates of one id at once: the primary key refuses the second (PostgreSQL 23505,
+    // SQLite's constraint code), answered as the id being taken.
+    try {
+      await this.db('managed_actions').insert(row);
+    } catch (error) {
+      const code = String((error as { code?: unknown }).code ?? '');
+      if (code === '23505' || code.startsWith('SQLITE_CONSTRAINT')) {
+        throw new ConflictError(`An action with id ${id} already exists`);
       }
-      await tx('managed_actions').insert(row);
-      return true;
-    });
-    if (!inserted) {
-      throw new ConflictError(`An action with id ${id} already exists`);
+      throw error;
     }
     return fromRow(row);
   }
@@ -156,6 +174,14 @@ export class ManagedActionStore {
     if ((await query.delete()) === 0) {
       await this.explainRefusal(id, expectedVersion);
     }
+  }
+
+  /**
+   * Whether any run was made of an action with this id: a new action may not take the id of a
+   * deleted one (or of one removed from app-config), or its owners would read those runs.
+   */
+  async hasRuns(id: string): Promise<boolean> {
+    return Boolean(await this.db('runs').where({ action_id: id }).first('id'));
   }
 
   /** Whether a run of the action is in progress or awaiting approval. */

@@ -39,6 +39,9 @@ const AFTER_SENDING = { mayShed: false };
  * receivers dedupe on the run id).
  */
 export class Dispatcher {
+  /** The config secrets each context's action names (owner-managed actions), to scrub. */
+  private readonly actionSecrets = new WeakMap<InvocationContext, string[]>();
+
   constructor(
     private readonly options: {
       store: RunStore;
@@ -67,7 +70,7 @@ export class Dispatcher {
   }): InvocationContext {
     const { action } = options;
     const properties = action.userInputs.properties;
-    return {
+    const context: InvocationContext = {
       method: action.method,
       action: { id: action.id, name: action.name, type: action.type },
       run: { id: options.runId, reportUrl: this.options.reportUrl, reportToken: options.reportToken },
@@ -79,6 +82,10 @@ export class Dispatcher {
       declaredInputs: isJsonObject(properties) ? Object.keys(properties) : [],
       ...(action.publicAddressesOnly ? { publicAddressesOnly: true } : {}),
     };
+    if (action.referencedSecrets?.length) {
+      this.actionSecrets.set(context, action.referencedSecrets);
+    }
+    return context;
   }
 
   /** Whether the action's external system reports back with a token (else none is minted). */
@@ -113,6 +120,7 @@ export class Dispatcher {
       context.run.reportToken,
       ...(context.secretValues ?? namedInputValues(context.inputs, context.secretInputs)),
       ...(invoker.secrets?.(context) ?? []),
+      ...(this.actionSecrets.get(context) ?? []),
     ]);
     if (outcome.kind === 'timed-out') {
       logger.info(`The invocation of run ${runId} did not answer in time; the run stays in progress`);

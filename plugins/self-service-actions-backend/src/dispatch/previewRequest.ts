@@ -40,6 +40,7 @@ export function previewRequest(
   const built = invoker.preview(masked);
   const scrub = secretScrubber([
     ...(invoker.secrets?.(context) ?? []),
+    ...(action.referencedSecrets ?? []),
     context.run.reportToken,
     ...(context.secretValues ?? []),
   ]);

@@ -18,6 +18,10 @@ describe('isNonPublicAddress', () => {
     'fe80::1',
     '::ffff:10.0.0.1',
     '::ffff:127.0.0.1',
+    '64:ff9b::7f00:1',
+    '2002:7f00:1::1',
+    '::7f00:1',
+    'fec0::1',
   ])('refuses %s', address => {
     expect(isNonPublicAddress(address)).toBe(true);
   });

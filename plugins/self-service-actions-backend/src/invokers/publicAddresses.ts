@@ -6,8 +6,10 @@ import net from 'node:net';
 /**
  * Addresses an owner-managed webhook may not reach (unless `managedActions.allowPrivateNetworks`):
  * "this network", private (RFC 1918, RFC 4193), shared (CGNAT), loopback, link-local (cloud
- * metadata services live there), benchmarking, multicast and reserved ranges. Node's BlockList
- * also matches IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`) against the IPv4 ranges.
+ * metadata services live there), benchmarking, multicast and reserved ranges, and the IPv6
+ * forms that carry an IPv4 address (IPv4-compatible, NAT64, 6to4: refused whole, as the address
+ * inside could be any of the above). Node's BlockList also matches IPv4-mapped IPv6 addresses
+ * (`::ffff:10.0.0.1`) against the IPv4 ranges.
  */
 const NON_PUBLIC = new net.BlockList();
 for (const [network, prefix] of [
@@ -28,7 +30,11 @@ for (const [network, prefix] of [
 for (const [network, prefix] of [
   ['::', 128],
   ['::1', 128],
+  ['::', 96], // IPv4-compatible (deprecated) addresses
+  ['64:ff9b::', 96], // NAT64: an IPv4 address behind a translator
+  ['2002::', 16], // 6to4: an IPv4 address inside
   ['fc00::', 7],
+  ['fec0::', 10], // site-local (deprecated)
   ['fe80::', 10],
   ['ff00::', 8],
 ] as const) {

@@ -11,6 +11,8 @@ jest.setTimeout(60_000);
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_16'] });
 const ROTATE_TOKEN = 'rotate-token-value-5b1f0c';
 const SIGNING = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+/** The portal's own signing secret (webhook.signingSecret): never used for managed actions. */
+const PORTAL_SIGNING = `whsec_${Buffer.alloc(32, 5).toString('base64')}`;
 
 /** A valid definition of an owner-managed action, sending to the test receiver. */
 function definition(receiverUrl: string, overrides: object = {}) {
@@ -37,7 +39,13 @@ describe.each(databases.eachSupportedId())('owner-managed actions on %p', databa
   const h = useRouterHarness(databaseId, databases, {
     selfServiceActions: (receiverUrl: string) => ({
       managedActions: { allowedUrls: [`${receiverUrl}/hooks/`], allowPrivateNetworks: true },
-      secrets: { ROTATE_TOKEN, ROTATE_SIGNING: SIGNING },
+      webhook: { signingSecret: PORTAL_SIGNING },
+      secrets: {
+        ROTATE_TOKEN,
+        ROTATE_SIGNING: SIGNING,
+        // only team-a's actions may name it
+        TEAM_A_TOKEN: { value: 'team-a-token-value-77aa', owners: ['group:default/team-a'] },
+      },
     }),
   });
   const create = (person: Person, body: object) =>
@@ -52,9 +60,10 @@ describe.each(databases.eachSupportedId())('owner-managed actions on %p', databa
   const managedCount = async () => Number((await h.knex('managed_actions').count({ n: '*' }))[0].n);
 
   afterEach(async () => {
-    // Each test starts without managed actions; runs stay (their actions' ids differ per test).
-    await h.knex('runs').whereIn('status', ['inprogress', 'pending-approval']).update({ status: 'complete' });
-    await h.knex('managed_actions').delete();
+    // Each test starts without managed actions or runs (an id whose runs exist cannot be taken).
+    for (const table of ['event_deliveries', 'run_events', 'run_steps', 'run_tokens', 'runs', 'managed_actions']) {
+      await h.knex(table).delete();
+    }
   });
 
   it('creates an action owned by the caller’s group: source, version, creator; runnable at once', async () => {
@@ -118,7 +127,7 @@ describe.each(databases.eachSupportedId())('owner-managed actions on %p', databa
       [
         { method: { type: 'Webhook', url: `${h.receiverUrl}/hooks/ok`, headers: { Authorization: '{{ secrets.NOPE }}' } } },
         'method.headers.Authorization',
-        /"NOPE", which is not in selfServiceActions.secrets/,
+        /"NOPE", which is not a secret that actions owned by group:default\/platform may use/,
       ],
       [
         { method: { type: 'Webhook', url: `${h.receiverUrl}/hooks/ok`, payload: { token: '{{ secrets.ROTATE_TOKEN }}' } } },
@@ -132,6 +141,26 @@ describe.each(databases.eachSupportedId())('owner-managed actions on %p', databa
       ],
       [{ method: { type: 'Webhook', url: `${h.receiverUrl}/elsewhere` } }, 'method.url', /managedActions.allowedUrls/],
       [{ method: { type: 'Webhook', url: 'http://evil.test/hooks/' } }, 'method.url', /managedActions.allowedUrls/],
+      [{ method: { type: 'Webhook', url: `${h.receiverUrl}/hooks/../admin` } }, 'method.url', /normal form/],
+      [{ method: { type: 'Webhook', url: `${h.receiverUrl}/hooks/%2e%2e/admin` } }, 'method.url', /normal form/],
+      [{ method: { type: 'Webhook', url: `${h.receiverUrl}/hooks\\..\\admin` } }, 'method.url', /normal form/],
+      [
+        { method: { type: 'Webhook', url: `${h.receiverUrl}/hooks/ok`, headers: { Authorization: 'sk_live_123 {{ secrets.ROTATE_TOKEN }} x' } } },
+        'method.headers.Authorization',
+        /at most a scheme word/,
+      ],
+      [
+        { method: { type: 'Webhook', url: `${h.receiverUrl}/hooks/ok`, headers: { 'X-Count': 3 } } },
+        'method.headers.X-Count',
+        /must name a config secret/,
+      ],
+      // a secret another team's actions may name reads as one that does not exist
+      [
+        { method: { type: 'Webhook', url: `${h.receiverUrl}/hooks/ok`, headers: { Authorization: 'Bearer {{ secrets.TEAM_A_TOKEN }}' } } },
+        'method.headers.Authorization',
+        /"TEAM_A_TOKEN", which is not a secret that actions owned by group:default\/platform may use/,
+      ],
+      [{ id: 'x'.repeat(101) }, 'id', /at most 100 characters/],
       [{ method: { type: 'Carrier pigeon' } }, 'method.type', /must be Webhook or GitHubWorkflow or GitLabPipeline/],
     ];
     for (const [change, path, message] of cases) {
@@ -243,6 +272,38 @@ describe.each(databases.eachSupportedId())('owner-managed actions on %p', databa
     expect(JSON.parse(shown.body.request.body)).toEqual({ ...hook.body, token: '***' });
     expect(hook.body).toMatchObject({ reason: 'yearly rotation', entity: 'payments' });
     expect(shown.body.signature.headers['webhook-signature']).toBe('v1,***');
+  });
+
+  it('lets team-a name its own secret, signs a managed webhook only with what it names, and scrubs a bare echo', async () => {
+    // answers 500 echoing the bare token (without "Bearer"): the run's error must not keep it
+    h.receiver.on('/hooks/echo', req => ({ status: 500, body: `refused token ${String(req.headers.authorization).split(' ')[1]}` }));
+    const teamA = definition(h.receiverUrl, {
+      id: 'team-a-echo',
+      owner: 'group:default/team-a',
+      method: { type: 'Webhook', url: `${h.receiverUrl}/hooks/echo`, headers: { Authorization: 'Token {{ secrets.TEAM_A_TOKEN }}' } },
+    });
+    expect((await create('allowed', teamA)).status).toBe(201);
+    const run = await h.createRun('allowed', 'team-a-echo');
+    const [hook] = h.receiver.requests;
+    expect(hook.headers.authorization).toBe('Token team-a-token-value-77aa');
+    // no signingSecret named: unsigned, although the portal has webhook.signingSecret
+    expect(hook.headers['webhook-signature']).toBeUndefined();
+    expect(run.body.status).toBe('failed');
+    expect(run.body.error).toBe('Webhook answered 500: refused token ***');
+    expect(await dumpDatabase(h.knex)).not.toContain('team-a-token-value-77aa');
+  });
+
+  it('refuses the id of a deleted action whose runs exist: its runs stay with it', async () => {
+    await create('owner', definition(h.receiverUrl));
+    const run = await h.createRun('allowed', 'rotate-keys');
+    const done = await h.report(h.tokenOf(), { status: 'complete', startedAt: started });
+    expect(done.status).toBe(200);
+    expect((await remove('owner', 'rotate-keys')).status).toBe(204);
+    // jane's team cannot take the id (and with it, the runs)
+    const reuse = await create('allowed', definition(h.receiverUrl, { owner: 'group:default/team-a' }));
+    expect(reuse.status).toBe(409);
+    expect(reuse.body.error.message).toMatch(/Runs of an earlier action with id rotate-keys exist/);
+    expect((await request(h.server).get(h.api(`/runs/${run.body.id}`)).set(h.as('viewer'))).status).toBe(404);
   });
 
   it('never stores, logs or shows the secrets it names: the database holds only the references', async () => {

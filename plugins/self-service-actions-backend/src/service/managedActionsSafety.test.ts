@@ -122,5 +122,17 @@ describe.each(TestDatabases.create({ ids: ['POSTGRES_16'] }).eachSupportedId())(
       expect((await call(1, 'owner').delete('/actions/shared')).status).toBe(204);
       expect((await runOn(0)).status).toBe(404);
     });
+
+    it('does not serve an instance the first of two actions created under one id (both at version 1)', async () => {
+      const read = async (instance: number) =>
+        (await request(servers[instance]).get('/api/self-service-actions/actions/fresh').set('authorization', authHeader('owner'))).body.method?.url;
+      expect((await call(0, 'owner').post('/actions').send(action('fresh', `${receiverUrl}/hooks/ok?first`))).status).toBe(201);
+      expect(await read(1)).toBe(`${receiverUrl}/hooks/ok?first`);
+      // deleted before any run: its id may be taken again, and starts at version 1 again
+      expect((await call(0, 'owner').delete('/actions/fresh')).status).toBe(204);
+      await new Promise(resolve => setTimeout(resolve, 5));
+      expect((await call(0, 'owner').post('/actions').send(action('fresh', `${receiverUrl}/hooks/ok?second`))).status).toBe(201);
+      expect(await read(1)).toBe(`${receiverUrl}/hooks/ok?second`);
+    });
   },
 );

@@ -1,7 +1,9 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import request from 'supertest';
 import { Person } from '../testing/fixtures';
 import { started, useRouterHarness } from '../testing/routerHarness';
+import { policyPermissions } from '../testing/testBackend';
 
 jest.setTimeout(60_000);
 
@@ -71,5 +73,21 @@ describe.each(databases.eachSupportedId())('test-fire: POST /actions/:id/test on
       .send({ ...draft, status: 'Active' });
     expect(activated.body).toMatchObject({ status: 'Active', version: 2 });
     expect((await h.createRun('allowed', 'warm-cache', onPayments)).body).toMatchObject({ test: false, actionVersion: 2 });
+  });
+});
+
+describe.each(databases.eachSupportedId())('test-fire under a permission policy on %p', databaseId => {
+  // The policy denies running actions: a test-fire is a run, refused too; a preview is not sent.
+  const h = useRouterHarness(databaseId, databases, {
+    permissions: policyPermissions(name =>
+      name === 'self-service-actions.action.run' ? { result: AuthorizeResult.DENY } : { result: AuthorizeResult.ALLOW },
+    ),
+  });
+
+  it('lets the policy’s DENY of run win over an owner’s test-fire', async () => {
+    const res = await request(h.server).post(h.api('/actions/draft-action/test')).set(h.as('owner')).send(onPayments);
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toBe('The permission policy does not allow you to run this action');
+    expect(h.receiver.requests).toHaveLength(0);
   });
 });

@@ -127,6 +127,13 @@ export function DefinitionFields(props: DefinitionFieldsProps) {
               required: true,
             })}
           </Grid>
+          <Grid item xs={12}>
+            {text(
+              'signingSecret',
+              'Signing secret',
+              'A config secret as {{ secrets.NAME }}: webhooks are signed (Standard Webhooks) only with it; empty: unsigned',
+            )}
+          </Grid>
           <Grid item xs={12} md={6}>
             <JsonField
               label="Headers (JSON)"

@@ -61,7 +61,13 @@ export const FormPreview = memo(function FormPreviewView(props: FormPreviewProps
   const schema = useMemo(() => parsed(schemaText), [schemaText]);
   const uiSchema = useMemo(() => parsed(uiSchemaText), [uiSchemaText]);
   if (!schema) {
-    return <Typography color="textSecondary">Fix the input schema's JSON to see the form.</Typography>;
+    return (
+      <Typography color="textSecondary">
+        {/^\s*\[/.test(schemaText)
+          ? 'A list of inputs (configure8 style) is turned into a form when saved: save to see it on Run.'
+          : "Fix the input schema's JSON to see the form."}
+      </Typography>
+    );
   }
   return (
     <PreviewBoundary schemaText={schemaText}>

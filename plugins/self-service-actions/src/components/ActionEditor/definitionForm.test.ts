@@ -7,6 +7,22 @@ describe('definitionForm', () => {
     expect(toDefinition(fromDefinition(withTargets))).toEqual({ definition: withTargets, problems: [] });
   });
 
+  it('reads one target written without a list, and keeps configure8-style input lists', () => {
+    const single = { ...managedDefinition, appliesTo: 'Service', userInputs: [{ type: 'text', title: 'Reason', payloadName: 'reason' }] };
+    const form = fromDefinition(single);
+    expect(form.appliesTo).toEqual(['Service']);
+    expect(toDefinition(form).definition).toMatchObject({ appliesTo: ['Service'], userInputs: single.userInputs });
+  });
+
+  it('keeps a webhook signing secret in its field, and a list of them as written', () => {
+    const signed = { ...managedDefinition, method: { type: 'Webhook', url: 'https://h/x', signingSecret: '{{ secrets.S }}' } };
+    expect(fromDefinition(signed).signingSecret).toBe('{{ secrets.S }}');
+    expect(toDefinition(fromDefinition(signed)).definition?.method).toEqual(signed.method);
+    const rotating = { ...managedDefinition, method: { type: 'Webhook', url: 'https://h/x', signingSecret: ['{{ secrets.A }}', '{{ secrets.B }}'] } };
+    expect(fromDefinition(rotating).signingSecret).toBe('');
+    expect(toDefinition(fromDefinition(rotating)).definition?.method).toEqual(rotating.method);
+  });
+
   it('keeps a non-webhook method as its JSON settings', () => {
     const github = { ...managedDefinition, method: { type: 'GitHubWorkflow', owner: 'acme', repo: 'ops', workflow: 'w.yml', ref: 'main' } };
     const form = fromDefinition(github);
@@ -42,7 +58,8 @@ describe('definitionForm', () => {
   it('places server paths on fields', () => {
     expect(fieldOf('method.headers.Authorization', 'Webhook')).toBe('headers');
     expect(fieldOf('method.url', 'Webhook')).toBe('url');
-    expect(fieldOf('method.signingSecret', 'Webhook')).toBeUndefined();
+    expect(fieldOf('method.signingSecret', 'Webhook')).toBe('signingSecret');
+    expect(fieldOf('method.timeout', 'Webhook')).toBeUndefined();
     expect(fieldOf('method.workflow', 'GitHubWorkflow')).toBe('methodSettings');
     expect(fieldOf('userInputs', 'Webhook')).toBe('userInputs');
     expect(fieldOf('approval.required', 'Webhook')).toBeUndefined();

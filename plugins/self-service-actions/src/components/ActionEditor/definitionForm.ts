@@ -29,6 +29,8 @@ export interface DefinitionForm {
   headers: string;
   /** Webhook: the payload template as JSON text (empty: the default envelope). */
   payload: string;
+  /** Webhook: the config secret it is signed with, as `{{ secrets.NAME }}` (empty: unsigned). */
+  signingSecret: string;
   /** Other methods: every key of `method` but `type`, as JSON text. */
   methodSettings: string;
   userInputs: string;
@@ -45,7 +47,7 @@ export interface FormProblem {
   message: string;
 }
 
-const WEBHOOK_KEYS = ['type', 'url', 'headers', 'payload'];
+const WEBHOOK_KEYS = ['type', 'url', 'headers', 'payload', 'signingSecret'];
 const EDITED_KEYS = [
   'id', 'name', 'type', 'icon', 'description', 'owner', 'visibility', 'allowedPeople',
   'resultsVisibleTo', 'allowEntityOwners', 'appliesTo', 'method', 'userInputs', 'uiSchema', 'status',
@@ -78,8 +80,13 @@ export function newDefinitionForm(owner: string, allowedUrl = 'https://'): Defin
 export function fromDefinition(definition: JsonObject): DefinitionForm {
   const method = isJsonObject(definition.method) ? definition.method : {};
   const methodType = text(method.type) || 'Webhook';
-  const appliesTo = Array.isArray(definition.appliesTo) ? definition.appliesTo : [];
+  // One target may be written without a list, as in app-config.
+  let appliesTo: JsonValue[] = [];
+  if (Array.isArray(definition.appliesTo)) appliesTo = definition.appliesTo;
+  else if (definition.appliesTo !== undefined && definition.appliesTo !== null) appliesTo = [definition.appliesTo];
   const otherMethodKeys = Object.fromEntries(Object.entries(method).filter(([key]) => key !== 'type'));
+  // A list of signing secrets (rotation) stays as written, outside the one-secret field.
+  const keptWebhookKeys = typeof method.signingSecret === 'string' ? WEBHOOK_KEYS : WEBHOOK_KEYS.filter(key => key !== 'signingSecret');
   return {
     id: text(definition.id),
     name: text(definition.name),
@@ -96,6 +103,7 @@ export function fromDefinition(definition: JsonObject): DefinitionForm {
     url: text(method.url),
     headers: json(method.headers),
     payload: json(method.payload),
+    signingSecret: text(method.signingSecret),
     methodSettings: methodType === 'Webhook' ? '' : json(otherMethodKeys, '{}'),
     userInputs: json(definition.userInputs, '{ "type": "object", "properties": {} }'),
     uiSchema: json(definition.uiSchema),
@@ -103,25 +111,29 @@ export function fromDefinition(definition: JsonObject): DefinitionForm {
     kept: {
       definition: Object.fromEntries(Object.entries(definition).filter(([key]) => !EDITED_KEYS.includes(key))),
       method: methodType === 'Webhook'
-        ? Object.fromEntries(Object.entries(method).filter(([key]) => !WEBHOOK_KEYS.includes(key)))
+        ? Object.fromEntries(Object.entries(method).filter(([key]) => !keptWebhookKeys.includes(key)))
         : {},
       appliesTo: appliesTo.filter(item => typeof item !== 'string'),
     },
   };
 }
 
-/** Parses one JSON field; a problem names the field when its text is not a JSON object. */
+/**
+ * Parses one JSON field; a problem names the field when its text is not a JSON object (or, for
+ * the inputs, a configure8-style list).
+ */
 function parseObject(
   value: string,
   field: keyof DefinitionForm,
   path: string,
   problems: FormProblem[],
-): JsonObject | undefined {
+  allowList = false,
+): JsonObject | JsonValue[] | undefined {
   if (!value.trim()) return undefined;
   try {
     const parsed = JSON.parse(value);
-    if (isJsonObject(parsed)) return parsed;
-    problems.push({ field, path, message: 'must be a JSON object' });
+    if (isJsonObject(parsed) || (allowList && Array.isArray(parsed))) return parsed;
+    problems.push({ field, path, message: allowList ? 'must be a JSON Schema object or a list of inputs' : 'must be a JSON object' });
   } catch (error) {
     problems.push({ field, path, message: `is not valid JSON: ${(error as Error).message}` });
   }
@@ -141,21 +153,22 @@ const refList = (value: string) =>
  */
 export function toDefinition(form: DefinitionForm): { definition?: JsonObject; problems: FormProblem[] } {
   const problems: FormProblem[] = [];
-  const userInputs = parseObject(form.userInputs, 'userInputs', 'userInputs', problems);
-  const uiSchema = parseObject(form.uiSchema, 'uiSchema', 'uiSchema', problems);
+  const userInputs = parseObject(form.userInputs, 'userInputs', 'userInputs', problems, true);
+  const uiSchema = parseObject(form.uiSchema, 'uiSchema', 'uiSchema', problems) as JsonObject | undefined;
   let method: JsonObject;
   if (form.methodType === 'Webhook') {
-    const headers = parseObject(form.headers, 'headers', 'method.headers', problems);
-    const payload = parseObject(form.payload, 'payload', 'method.payload', problems);
+    const headers = parseObject(form.headers, 'headers', 'method.headers', problems) as JsonObject | undefined;
+    const payload = parseObject(form.payload, 'payload', 'method.payload', problems) as JsonObject | undefined;
     method = {
       type: 'Webhook',
       url: form.url.trim(),
       ...(headers ? { headers } : {}),
       ...(payload ? { payload } : {}),
+      ...(form.signingSecret.trim() ? { signingSecret: form.signingSecret.trim() } : {}),
       ...form.kept.method,
     };
   } else {
-    const settings = parseObject(form.methodSettings, 'methodSettings', 'method', problems) ?? {};
+    const settings = (parseObject(form.methodSettings, 'methodSettings', 'method', problems) ?? {}) as JsonObject;
     method = { ...settings, type: form.methodType };
   }
   if (problems.length > 0) return { problems };
@@ -188,7 +201,7 @@ export function fieldOf(path: string, methodType: string): keyof DefinitionForm 
   const [head, second] = path.split('.');
   if (head === 'method') {
     if (methodType !== 'Webhook') return 'methodSettings';
-    if (second === 'url' || second === 'headers' || second === 'payload') return second;
+    if (second === 'url' || second === 'headers' || second === 'payload' || second === 'signingSecret') return second;
     return second === 'type' ? 'methodType' : undefined;
   }
   const direct: Array<keyof DefinitionForm> = [
