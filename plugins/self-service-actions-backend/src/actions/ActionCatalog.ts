@@ -48,6 +48,11 @@ export class ActionCatalog {
     return this.options.source.list();
   }
 
+  /** Whether the definition a run was started from is still the action's (owner-managed ones can change). */
+  async isCurrent(action: ActionDefinition): Promise<boolean> {
+    return (await this.options.source.isCurrent?.(action)) ?? true;
+  }
+
   /** An action by id, visible or not. */
   find(id: string): Promise<ActionDefinition | undefined> {
     return this.options.source.get(id);

@@ -93,14 +93,19 @@ export class ManagedActionSource implements ActionSource {
     return reading;
   }
 
+  async isCurrent(action: ActionDefinition): Promise<boolean> {
+    if (action.source !== 'api') return true;
+    return (await this.options.store.lockedStampOf(action.id)) === action.stamp;
+  }
+
   /** Reads a stored version (which passed the same checks when it was saved). */
   private remember(record: ManagedActionRecord): ActionDefinition | undefined {
     let action: ActionDefinition | undefined;
     try {
-      action = readManagedAction(record.definition, record, {
-        ...this.options.readOptions,
-        settings: this.options.settings,
-      });
+      action = {
+        ...readManagedAction(record.definition, record, { ...this.options.readOptions, settings: this.options.settings }),
+        stamp: recordStamp(record),
+      };
     } catch (error) {
       this.options.logger.warn(
         `Self-service action ${record.id} (version ${record.version}, managed through the API) cannot be used until it is changed: ${(error as Error).message}`,

@@ -52,6 +52,8 @@ export interface ActionDefinition extends Omit<PublicActionDefinition, 'method'>
    * a receiver answers, also where it echoes a secret without the rest of its header.
    */
   referencedSecrets?: string[];
+  /** Owner-managed actions: which saved definition this is (version and creation time). */
+  stamp?: string;
 }
 
 /**
@@ -62,4 +64,9 @@ export interface ActionSource {
   /** Every action, visible or not. */
   list(): Promise<ActionDefinition[]>;
   get(id: string): Promise<ActionDefinition | undefined>;
+  /**
+   * Whether `action` (as `get` gave it) is still the stored definition, seen after a run of it
+   * was stored. Absent: definitions do not change while the backend runs (app-config).
+   */
+  isCurrent?(action: ActionDefinition): Promise<boolean>;
 }

@@ -69,19 +69,25 @@ export class ManagedActionStore {
    * statement (measured: one statement per run cost a third of the entity-page run rate).
    */
   private readonly versionReads: Batcher<string, string | undefined>;
+  /** The same, after a run is stored, waiting for a change under way (FOR SHARE). */
+  private readonly lockedStampReads: Batcher<string, string | undefined>;
+  private readonly isPostgres: boolean;
 
   constructor(private readonly db: Knex) {
-    this.versionReads = new Batcher({
-      run: async ids => {
-        const rows = await this.db('managed_actions')
-          .whereIn('id', [...new Set(ids)])
-          .select('id', 'version', 'created_at');
-        const stamps = new Map(rows.map(row => [row.id as string, stampOf(row)]));
-        return ids.map(id => ({ status: 'fulfilled' as const, value: stamps.get(id) }));
-      },
-      maxBatchSize: 500,
-      maxConcurrentBatches: 4,
-    });
+    this.isPostgres = !db.client.config.client.includes('sqlite');
+    const stampReads = (lock: boolean) =>
+      new Batcher<string, string | undefined>({
+        run: async ids => {
+          const query = this.db('managed_actions').whereIn('id', [...new Set(ids)]).select('id', 'version', 'created_at');
+          const rows = await (lock && this.isPostgres ? query.forShare() : query);
+          const stamps = new Map(rows.map(row => [row.id as string, stampOf(row)]));
+          return ids.map(id => ({ status: 'fulfilled' as const, value: stamps.get(id) }));
+        },
+        maxBatchSize: 500,
+        maxConcurrentBatches: 4,
+      });
+    this.versionReads = stampReads(false);
+    this.lockedStampReads = stampReads(true);
   }
 
   async get(id: string): Promise<ManagedActionRecord | undefined> {
@@ -136,8 +142,8 @@ export class ManagedActionStore {
 
   /**
    * Replaces the definition when the stored version is `expectedVersion` and no run of the
-   * action is in progress or awaiting approval, in one statement; otherwise says why (404, 412,
-   * 409) and changes nothing.
+   * action is in progress or awaiting approval; otherwise says why (404, 412, 409) and changes
+   * nothing. See {@link ManagedActionStore.locked} for how this and a new run cannot both win.
    */
   async update(
     id: string,
@@ -146,18 +152,14 @@ export class ManagedActionStore {
     by: string,
     at: Date,
   ): Promise<ManagedActionRecord> {
-    const changed = await this.db('managed_actions')
-      .where({ id, version: expectedVersion })
-      .whereNotExists(this.lockingRuns(id))
-      .update({
+    await this.locked(id, expectedVersion, tx =>
+      tx('managed_actions').where({ id }).update({
         definition: JSON.stringify(definition),
         version: expectedVersion + 1,
         updated_by: by,
         updated_at: at,
-      });
-    if (changed === 0) {
-      await this.explainRefusal(id, expectedVersion);
-    }
+      }),
+    );
     const stored = await this.get(id);
     if (!stored) {
       throw new NotFoundError(`Action ${id} not found`);
@@ -167,13 +169,42 @@ export class ManagedActionStore {
 
   /** Deletes the action under the same conditions as `update` (any version when none given). */
   async delete(id: string, expectedVersion?: number): Promise<void> {
-    const query = this.db('managed_actions').where({ id }).whereNotExists(this.lockingRuns(id));
-    if (expectedVersion !== undefined) {
-      query.andWhere({ version: expectedVersion });
-    }
-    if ((await query.delete()) === 0) {
-      await this.explainRefusal(id, expectedVersion);
-    }
+    await this.locked(id, expectedVersion, tx => tx('managed_actions').where({ id }).delete());
+  }
+
+  /**
+   * Runs a change of the action in a transaction that first locks its row (PostgreSQL:
+   * `FOR UPDATE`; SQLite runs one writer at a time), then, in statements of their own, checks
+   * the version and that no run of the action is open. A new run checks its action's stamp
+   * after it is stored, with `FOR SHARE` ({@link ManagedActionStore.lockedStampOf}): either that
+   * check waits for this transaction and sees the change (the run fails before anything is
+   * sent), or it came first and this transaction's own check sees the run (409).
+   */
+  private async locked(id: string, expectedVersion: number | undefined, change: (tx: Knex.Transaction) => Promise<unknown>) {
+    await this.db.transaction(async tx => {
+      const query = tx('managed_actions').where({ id }).first('version');
+      const current = await (this.isPostgres ? query.forUpdate() : query);
+      if (!current) {
+        throw new NotFoundError(`Action ${id} not found`);
+      }
+      if (expectedVersion !== undefined && Number(current.version) !== expectedVersion) {
+        throw new PreconditionFailedError(
+          `Action ${id} is at version ${current.version}, not ${expectedVersion}: it changed since you read it`,
+        );
+      }
+      if (await this.lockingRuns(id, tx).first()) {
+        throw new ConflictError(IN_PROGRESS_MESSAGE);
+      }
+      await change(tx);
+    });
+  }
+
+  /**
+   * The stamp of the action as a run that was just stored sees it, waiting for a change under
+   * way (see {@link ManagedActionStore.locked}); undefined when it was deleted.
+   */
+  lockedStampOf(id: string): Promise<string | undefined> {
+    return this.lockedStampReads.add(id);
   }
 
   /**
@@ -184,28 +215,7 @@ export class ManagedActionStore {
     return Boolean(await this.db('runs').where({ action_id: id }).first('id'));
   }
 
-  /** Whether a run of the action is in progress or awaiting approval. */
-  async hasLockingRuns(id: string): Promise<boolean> {
-    return Boolean(await this.lockingRuns(id).first());
-  }
-
-  private lockingRuns(id: string) {
-    return this.db('runs')
-      .select(this.db.raw('1'))
-      .where({ action_id: id })
-      .whereIn('status', LOCKING_RUN_STATUSES);
-  }
-
-  private async explainRefusal(id: string, expectedVersion?: number): Promise<never> {
-    const current = await this.db('managed_actions').where({ id }).first('version');
-    if (!current) {
-      throw new NotFoundError(`Action ${id} not found`);
-    }
-    if (expectedVersion !== undefined && Number(current.version) !== expectedVersion) {
-      throw new PreconditionFailedError(
-        `Action ${id} is at version ${current.version}, not ${expectedVersion}: it changed since you read it`,
-      );
-    }
-    throw new ConflictError(IN_PROGRESS_MESSAGE);
+  private lockingRuns(id: string, db: Knex = this.db) {
+    return db('runs').select(db.raw('1')).where({ action_id: id }).whereIn('status', LOCKING_RUN_STATUSES);
   }
 }

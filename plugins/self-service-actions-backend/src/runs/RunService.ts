@@ -10,6 +10,7 @@ import {
 } from '@self-service-actions/plugin-self-service-actions-common';
 import { AccessPolicy, RequestContext } from '../access/AccessPolicy';
 import { ActionCatalog } from '../actions/ActionCatalog';
+import { ActionDefinition } from '../actions/types';
 import { RunSettings } from '../config';
 import { RunRecord, RunStore } from '../database/RunStore';
 import { Dispatcher } from '../dispatch/Dispatcher';
@@ -18,6 +19,7 @@ import {
   cancelBy,
   decide,
   EXPIRY_RULES,
+  failUndelivered,
   newRun,
   refuseDecision,
 } from './lifecycle';
@@ -129,7 +131,12 @@ export class RunService {
     if (record.approval) {
       // Held: nothing is sent and no token is kept until the approvals are in.
       await store.insertRun(record, null);
-      const held = { ...record, steps: [] };
+      const changed = await this.failIfActionChanged(action, id);
+      const held = changed ?? { ...record, steps: [] };
+      if (changed) {
+        const [shown] = await reader.present(ctx, access, [held], undefined, new Map([[action.id, action]]));
+        return shown;
+      }
       await this.notify(held);
       this.options.notifier?.approvalRequested(held);
       const [shown] = await reader.present(
@@ -142,6 +149,11 @@ export class RunService {
       return shown;
     }
     await store.insertRun(record, hash);
+    const changed = await this.failIfActionChanged(action, id);
+    if (changed) {
+      const [shown] = await reader.present(ctx, access, [changed], undefined, new Map([[action.id, action]]));
+      return shown;
+    }
     if (process.env.SSA_TEST_FAILPOINT === 'kill-before-dispatch') {
       // Test-only: die like a crashed instance between storing a run and sending it.
       process.kill(process.pid, 'SIGKILL');
@@ -152,6 +164,19 @@ export class RunService {
     // The action just read: presenting the run needs no second read of it.
     const [shown] = await reader.present(ctx, access, [run], owners, new Map([[action.id, action]]));
     return shown;
+  }
+
+  /**
+   * An owner-managed action changed (or was deleted) between reading it and storing the run:
+   * the run fails before anything is sent, rather than go out with a definition its owners
+   * replaced (ManagedActionStore.locked says why the check after storing is enough).
+   */
+  private async failIfActionChanged(action: ActionDefinition, runId: string): Promise<RunRecord | undefined> {
+    if (await this.options.actions.isCurrent(action)) return undefined;
+    return this.options.store.updateRun(
+      runId,
+      failUndelivered('The action was changed while this run started; nothing was sent: run it again', new Date()),
+    );
   }
 
   /**
