@@ -42,6 +42,29 @@ function isNormalUrl(url: string): boolean {
   }
 }
 
+/**
+ * Where an input schema holds a regular expression (`pattern`, `patternProperties`), as field
+ * paths. Ajv runs them with JavaScript's backtracking engine on the backend's event loop at every
+ * run: one an owner writes could stall the backend for everyone (ReDoS). Admins' app-config
+ * schemas may hold them.
+ */
+function regularExpressions(value: unknown, path: string): string[] {
+  if (Array.isArray(value)) {
+    return value.flatMap((item, index) => regularExpressions(item, `${path}.${index}`));
+  }
+  if (!isJsonObject(value)) return [];
+  return Object.entries(value).flatMap(([key, item]) => {
+    if ((key === 'pattern' && typeof item === 'string') || (key === 'patternProperties' && isJsonObject(item))) {
+      return [`${path}.${key}`];
+    }
+    // Under `properties` the keys are input names (an input may be called "pattern").
+    if (key === 'properties' && isJsonObject(item)) {
+      return Object.entries(item).flatMap(([name, schema]) => regularExpressions(schema, `${path}.properties.${name}`));
+    }
+    return regularExpressions(item, `${path}.${key}`);
+  });
+}
+
 /** What an API action's definition is stored with. */
 export interface ManagedActionMeta {
   version: number;
@@ -64,6 +87,13 @@ export function readManagedAction(
   const problems: FieldError[] = Object.keys(definition)
     .filter(key => !DEFINITION_FIELDS.includes(key))
     .map(path => ({ path, message: 'is not a known field' }));
+  problems.push(
+    ...regularExpressions(definition.userInputs, 'userInputs').map(path => ({
+      path,
+      message:
+        'is a regular expression, which actions made in the portal may not hold (they run on the backend at every run); an admin may define the action in app-config',
+    })),
+  );
   const { resolved, problems: referenceProblems, values: secretValues } = resolveSecretReferences(
     definition,
     settings.secrets,

@@ -112,6 +112,13 @@ describe.each(databases.eachSupportedId())('owner-managed actions on %p', databa
     expect(res.body).toMatchObject({ id: 'jane-s-cache-flush', owner: 'user:default/jane' });
   });
 
+  it('takes an input named "pattern" (a name, not a regular expression)', async () => {
+    const named = definition(h.receiverUrl, {
+      userInputs: { type: 'object', properties: { pattern: { type: 'string', title: 'Pattern' } } },
+    });
+    expect((await create('owner', named)).status).toBe(201);
+  });
+
   it('refuses invalid definitions with 400 and field errors by path, storing nothing', async () => {
     const cases: Array<[object, string, RegExp]> = [
       [{ id: 'no-name', name: undefined }, 'name', /required/],
@@ -161,6 +168,17 @@ describe.each(databases.eachSupportedId())('owner-managed actions on %p', databa
         /"TEAM_A_TOKEN", which is not a secret that actions owned by group:default\/platform may use/,
       ],
       [{ id: 'x'.repeat(101) }, 'id', /at most 100 characters/],
+      // a regular expression an owner writes would run on the backend's event loop at every run
+      [
+        { userInputs: { type: 'object', properties: { tag: { type: 'string', pattern: '^(a+)+$' } } } },
+        'userInputs.properties.tag.pattern',
+        /regular expression/,
+      ],
+      [
+        { userInputs: { type: 'object', properties: { labels: { type: 'object', patternProperties: { '^x-': { type: 'string' } } } } } },
+        'userInputs.properties.labels.patternProperties',
+        /regular expression/,
+      ],
       [{ method: { type: 'Carrier pigeon' } }, 'method.type', /must be Webhook or GitHubWorkflow or GitLabPipeline/],
     ];
     for (const [change, path, message] of cases) {
