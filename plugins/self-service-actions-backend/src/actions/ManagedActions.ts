@@ -112,7 +112,7 @@ export class ManagedActions {
       );
     }
     const record = await this.options.store.insert(action.id, definition, ctx.caller.userRef, now);
-    return this.saved(ctx, record);
+    return this.saved(ctx, action, record);
   }
 
   async update(ctx: RequestContext, id: string, ifMatch: string | undefined, body: unknown): Promise<SavedAction> {
@@ -143,7 +143,7 @@ export class ManagedActions {
     }
     this.mayOwn(ctx, action.owner);
     const saved = await this.options.store.update(id, expected, definition, ctx.caller.userRef, now);
-    return this.saved(ctx, saved);
+    return this.saved(ctx, action, saved);
   }
 
   async delete(ctx: RequestContext, id: string, ifMatch: string | undefined): Promise<void> {
@@ -249,9 +249,10 @@ export class ManagedActions {
     return expected;
   }
 
-  private async saved(ctx: RequestContext, record: ManagedActionRecord): Promise<SavedAction> {
-    const action = this.read(record.definition, record);
+  /** The answer to a change: the definition as read before saving it (not parsed again), as stored. */
+  private async saved(ctx: RequestContext, action: ActionDefinition, record: ManagedActionRecord): Promise<SavedAction> {
     const caller = await this.options.access.forRequest(ctx);
-    return { action: this.options.catalog.publicDefinition(action, caller), version: record.version };
+    const stored = { ...action, version: record.version, createdBy: record.createdBy, updatedAt: record.updatedAt.toISOString() };
+    return { action: this.options.catalog.publicDefinition(stored, caller), version: record.version };
   }
 }

@@ -16,7 +16,7 @@ import { editActionRouteRef, runRouteRef } from '../../routes';
 import { errorMessage } from '../../utils/errorMessage';
 import { RequestPreview } from '../RunDialog/RequestPreview';
 import { DefinitionFields } from './DefinitionFields';
-import { DefinitionForm, FormProblem, placeFieldErrors, toDefinition } from './definitionForm';
+import { DefinitionForm, FormProblem, placeFieldErrors, problemText, toDefinition } from './definitionForm';
 import { FormPreview } from './FormPreview';
 import { JsonField } from './JsonField';
 
@@ -97,32 +97,22 @@ export function ActionEditor(props: ActionEditorProps) {
 
   const runBody = () => ({ ...(form.appliesTo.length > 0 || form.kept.appliesTo.length > 0 ? { entityRef } : {}), inputs: formData });
 
-  const previewRequest = async () => {
+  /** Preview request and Test run: one call at a time, the server's refusal on the fields. */
+  const call = async (work: () => Promise<void>) => {
     setBusy(true);
     setMessage(undefined);
     try {
-      setPreview(await api.previewRun(saved!.id, runBody()));
+      await work();
     } catch (error) {
       refused(error);
     } finally {
       setBusy(false);
     }
   };
+  const previewRequest = () => call(async () => setPreview(await api.previewRun(saved!.id, runBody())));
+  const fireTest = () => call(async () => setTestRun(await api.testRun(saved!.id, runBody())));
 
-  const fireTest = async () => {
-    setBusy(true);
-    setMessage(undefined);
-    try {
-      setTestRun(await api.testRun(saved!.id, runBody()));
-    } catch (error) {
-      refused(error);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const problemOf = (field: keyof DefinitionForm) =>
-    problems.filter(p => p.field === field).map(p => `${p.path} ${p.message}`).join('; ') || undefined;
+  const problemOf = (field: keyof DefinitionForm) => problemText(problems, field);
 
   return (
     <Grid container spacing={3}>

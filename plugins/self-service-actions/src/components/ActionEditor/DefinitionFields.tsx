@@ -5,7 +5,7 @@ import Grid from '@material-ui/core/Grid';
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
-import { APPLIES_TO_SHORTHANDS, DefinitionForm, FormProblem } from './definitionForm';
+import { APPLIES_TO_SHORTHANDS, DefinitionForm, FormProblem, problemText } from './definitionForm';
 import { JsonField } from './JsonField';
 
 /** The method types an owner may choose (the backend says which its invokers handle). */
@@ -30,11 +30,7 @@ export interface DefinitionFieldsProps {
  */
 export function DefinitionFields(props: DefinitionFieldsProps) {
   const { form, onChange, problems, saved, allowedUrls } = props;
-  const problemOf = (field: keyof DefinitionForm) =>
-    problems
-      .filter(problem => problem.field === field)
-      .map(problem => `${problem.path} ${problem.message}`)
-      .join('; ') || undefined;
+  const problemOf = (field: keyof DefinitionForm) => problemText(problems, field);
   const text = (field: keyof DefinitionForm, label: string, helper?: string, extra: object = {}) => (
     <TextField
       // MUI v4 ties the label to the input only through an id

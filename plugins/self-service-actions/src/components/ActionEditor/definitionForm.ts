@@ -218,3 +218,13 @@ export function placeFieldErrors(
 ): FormProblem[] {
   return fieldErrors.map(({ path, message }) => ({ field: fieldOf(path, methodType), path, message }));
 }
+
+/** What a field shows of the problems placed on it (undefined: none). */
+export function problemText(problems: FormProblem[], field: keyof DefinitionForm): string | undefined {
+  return (
+    problems
+      .filter(problem => problem.field === field)
+      .map(problem => `${problem.path} ${problem.message}`)
+      .join('; ') || undefined
+  );
+}
